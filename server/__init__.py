@@ -1,0 +1,54 @@
+"""Baton's web application: the factory that wires configuration, database, auth, API and pages."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Flask
+
+from server import config as config_module
+from server.config import ROOT
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app; nothing connects to the database or Redis until it is used."""
+    settings = config_module.from_environment(overrides)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_DIR"],
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings)
+    from server.db import db, engine_options
+
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "json_serializer": lambda value: json.dumps(value, default=str, separators=(",", ":")),
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
+    db.init_app(app)
+
+    from server import auth, errorpages
+
+    auth.init_app(app)
+    errorpages.init_app(app)
+
+    from server.api import api
+
+    app.register_blueprint(api)
+    auth.csrf.exempt(api)
+
+    from server.web import web
+
+    app.register_blueprint(web)
+
+    from server import cli
+
+    cli.init_app(app)
+    if not app.debug:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app

@@ -1,0 +1,104 @@
+"""Who may start, see and act: the role and ownership rules, as queries over the projection."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, func, or_, select
+
+from server import owners
+from server.db import db
+from server.models import Instance, ProcessVersion, Task, TaskAccess, User
+
+WORKER_ROLES = ("admin", "analyst", "participant")
+
+
+def can_deploy(user: User) -> bool:
+    return user.has_role("admin", "analyst")
+
+
+def can_start(user: User, version: ProcessVersion) -> bool:
+    """Participants and above, unless the process names its starters (admins always may)."""
+    if user.is_admin:
+        return True
+    if version.starter_groups or version.starter_users:
+        email = user.email.casefold()
+        if any(u.strip().casefold() == email for u in version.starter_users):
+            return True
+        keys = user.group_keys
+        return any(g.strip().casefold() in keys for g in version.starter_groups)
+    return user.has_role(*WORKER_ROLES)
+
+
+def _principals(user: User) -> list[str]:
+    return owners.user_principals(user)
+
+
+def may_see_instance(user: User, row: Instance) -> bool:
+    """Admins and auditors see all; others what they started and the cases around their tasks."""
+    if user.sees_everything or row.started_by_id == user.id:
+        return True
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    TaskAccess.task_id == Task.id,
+                    Task.instance_id == row.id,
+                    TaskAccess.principal.in_(_principals(user)),
+                )
+            )
+        )
+    )
+
+
+def may_see_task(user: User, task: Task) -> bool:
+    if user.sees_everything:
+        return True
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(TaskAccess.task_id == task.id, TaskAccess.principal.in_(_principals(user)))
+            )
+        )
+    )
+
+
+def visible_tasks(
+    user: User, *, state: str = "open", instance_id: int | None = None, mine: bool = False,
+    candidate_only: bool = False,
+) -> Select[tuple[Task]]:
+    """Tasks the user may see, oldest first; `mine` = assigned to them, `candidate_only` = group queue."""
+    query = select(Task)
+    if state != "all":
+        query = query.where(Task.state == state)
+    if instance_id is not None:
+        query = query.where(Task.instance_id == instance_id)
+    if mine:
+        query = query.where(Task.assignee == user.email.casefold())
+    elif candidate_only:
+        group_keys = [p for p in _principals(user) if p.startswith("g:")]
+        email = f"u:{user.email.casefold()}"
+        sub = select(TaskAccess.task_id).where(TaskAccess.principal.in_([*group_keys, email]))
+        if state != "all":
+            sub = sub.where(TaskAccess.state == state)
+        query = query.where(Task.id.in_(sub), Task.assignee.is_(None))
+    elif not user.sees_everything:
+        sub = select(TaskAccess.task_id).where(TaskAccess.principal.in_(_principals(user)))
+        if state != "all":
+            sub = sub.where(TaskAccess.state == state)
+        query = query.where(Task.id.in_(sub))
+    return query.order_by(Task.created_at, Task.id)
+
+
+def visible_instances(user: User) -> Select[tuple[Instance]]:
+    query = select(Instance)
+    if not user.sees_everything:
+        around_tasks = (
+            select(Task.instance_id)
+            .join(TaskAccess, TaskAccess.task_id == Task.id)
+            .where(TaskAccess.principal.in_(_principals(user)))
+        )
+        query = query.where(or_(Instance.started_by_id == user.id, Instance.id.in_(around_tasks)))
+    return query.order_by(Instance.id.desc())
+
+
+def count(query: Select[tuple[object]]) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)

@@ -1,0 +1,74 @@
+"""JSON shapes of the API's resources (kept stable: other systems depend on them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from server.clock import iso
+from server.db import db
+from server.models import Instance, ProcessVersion, Task
+from server.projection import form_json
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "instance_id": task.instance_id,
+        "process_id": task.process_id,
+        "element_id": task.element_id,
+        "name": task.name,
+        "lane": task.lane,
+        "state": task.state,
+        "assignee": task.assignee,
+        "candidate_users": list(task.candidate_users or []),
+        "candidate_groups": list(task.candidate_groups or []),
+        "priority": task.priority,
+        "due_at": iso(task.due_at),
+        "created_at": iso(task.created_at),
+        "claimed_at": iso(task.claimed_at),
+        "completed_at": iso(task.completed_at),
+        "completed_by": task.completed_by,
+        "documentation": task.documentation,
+        "form": form_json(task.form or []),
+    }
+
+
+def instance_json(row: Instance, open_tasks: list[Task] | None = None) -> dict[str, Any]:
+    if open_tasks is None:
+        open_tasks = list(
+            db.session.scalars(
+                select(Task).where(Task.instance_id == row.id, Task.state == "open").order_by(Task.created_at, Task.id)
+            )
+        )
+    return {
+        "id": row.id,
+        "process_id": row.process_id,
+        "process_name": row.process_version.display_name,
+        "deployment_id": row.process_version.deployment_id,
+        "version": row.process_version.version,
+        "business_key": row.business_key,
+        "status": row.status,
+        "error": row.error,
+        "started_by": row.started_by.email if row.started_by else None,
+        "started_at": iso(row.started_at),
+        "updated_at": iso(row.updated_at),
+        "ended_at": iso(row.ended_at),
+        "data": row.data,
+        "open_tasks": [task_json(t) for t in open_tasks],
+        "waiting": list(row.waiting or []),
+    }
+
+
+def process_json(pv: ProcessVersion) -> dict[str, Any]:
+    return {
+        "id": pv.process_id,
+        "name": pv.display_name,
+        "version": pv.version,
+        "deployment_id": pv.deployment_id,
+        "documentation": pv.documentation,
+        "startable": pv.startable,
+        "start_form": form_json(pv.start_form or []),
+        "deployed_at": iso(pv.created_at),
+    }

@@ -1,0 +1,136 @@
+"""Keep the task projection (tasks + task_access rows) in step with the engine, in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+import bpmn
+import forms
+from server import owners
+from server.audit import PendingEvent
+from server.db import db
+from server.models import Instance, Task, TaskAccess, User
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The task a change completed, by whom, with what."""
+
+    task_id: str
+    actor: User
+    data: dict[str, Any]
+
+
+def form_json(fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """A task's or start event's form as the API shows it (definitions are checked at deploy)."""
+    try:
+        return forms.form_from_fields(fields).to_dict()
+    except forms.FormsError:
+        return {"fields": []}
+
+
+def sync(
+    row: Instance,
+    wf: bpmn.Instance,
+    now: datetime,
+    completion: Completion | None = None,
+    open_rows: dict[str, Task] | None = None,
+) -> list[PendingEvent]:
+    """Insert newly ready tasks, close the ones the engine moved past; return the events to record."""
+    if open_rows is None:
+        open_rows = {
+            t.id: t
+            for t in db.session.scalars(
+                select(Task).where(Task.instance_id == row.id, Task.state == "open")
+            )
+        }
+    ready = {t.id: t for t in wf.human_tasks()} if wf.status == "running" else {}
+    events: list[PendingEvent] = []
+
+    for task_id, task in open_rows.items():
+        if task_id in ready:
+            continue
+        if completion is not None and task_id == completion.task_id:
+            values: dict[str, Any] = {
+                "state": "completed",
+                "completed_at": now,
+                "completed_by": completion.actor.email,
+                "submitted": completion.data,
+            }
+            if not task.assignee:
+                values.update(assignee=completion.actor.email, claimed_at=now)
+            state = "completed"
+        else:
+            values = {"state": "cancelled", "completed_at": now}
+            state = "cancelled"
+            events.append(
+                PendingEvent("task_cancelled", actor_label="engine", element_id=task.element_id,
+                             name=task.name, task_id=task_id)
+            )
+        db.session.execute(update(Task).where(Task.id == task_id).values(**values))
+        db.session.execute(update(TaskAccess).where(TaskAccess.task_id == task_id).values(state=state))
+
+    new_tasks: list[dict[str, Any]] = []
+    access: list[dict[str, Any]] = []
+    starter = row.started_by
+    for task_id, human in ready.items():
+        if task_id in open_rows:
+            continue
+        who = owners.resolve(human, starter)
+        new_tasks.append(
+            {
+                "id": task_id,
+                "instance_id": row.id,
+                "process_id": human.process_id or row.process_id,
+                "element_id": human.element_id,
+                "name": human.name or human.element_id,
+                "lane": human.lane,
+                "state": "open",
+                "assignee": who.assignee,
+                "candidate_users": who.candidate_users,
+                "candidate_groups": who.candidate_groups,
+                "documentation": human.documentation or "",
+                "form": list(human.form_fields),
+                "priority": _priority(human.priority),
+                "created_at": now,
+            }
+        )
+        for principal in owners.principals(who, starter):
+            access.append({"task_id": task_id, "principal": principal, "state": "open", "created_at": now})
+        events.append(
+            PendingEvent(
+                "task_opened",
+                actor_label="engine",
+                element_id=human.element_id,
+                name=human.name,
+                task_id=task_id,
+                data={
+                    "assignee": who.assignee,
+                    "candidate_users": who.candidate_users,
+                    "candidate_groups": who.candidate_groups,
+                },
+            )
+        )
+    if new_tasks:
+        db.session.execute(insert(Task), new_tasks)
+        db.session.execute(insert(TaskAccess), access)
+    return events
+
+
+def close_all(row: Instance, now: datetime) -> None:
+    """Cancel every open task of an instance (it was cancelled or ended)."""
+    ids = list(db.session.scalars(select(Task.id).where(Task.instance_id == row.id, Task.state == "open")))
+    if ids:
+        db.session.execute(update(Task).where(Task.id.in_(ids)).values(state="cancelled", completed_at=now))
+        db.session.execute(update(TaskAccess).where(TaskAccess.task_id.in_(ids)).values(state="cancelled"))
+
+
+def _priority(raw: str | None) -> int:
+    try:
+        return int(raw) if raw not in (None, "") else 50
+    except ValueError:
+        return 50

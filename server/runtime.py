@@ -1,0 +1,350 @@
+"""The runtime: the one path that changes a process instance.
+
+Every change (start, complete, claim, cancel; later timers, service results, messages) loads the
+instance row and its workflow, lets the engine apply the change under a step budget, and writes the
+new state, the task projection and the audit events in ONE transaction guarded by the instance's
+version column. A write that loses the race rolls back and runs again on the fresh state, so
+concurrent web requests and workers never overwrite each other and users never see a lock error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+
+import bpmn
+import forms
+from server import audit, owners, projection
+from server.audit import PendingEvent
+from server.clock import iso, utcnow
+from server.config import LOCK_RETRIES
+from server.db import db
+from server.definitions import definition_for
+from server.errors import Busy, Forbidden, InvalidInput, NotFound, TaskNotOpen, TaskTaken
+from server.models import Instance, ProcessVersion, Task, TaskAccess, User
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class _LostRace(Exception):
+    """Another writer changed the instance first; run the change again."""
+
+
+@dataclass
+class Change:
+    """What one change does to an instance, collected in memory and written at the end."""
+
+    row: Instance
+    now: datetime = field(default_factory=utcnow)
+    events: list[PendingEvent] = field(default_factory=list)
+
+
+def _budget() -> int:
+    return int(current_app.config.get("BATON_STEP_BUDGET", 10_000))
+
+
+def _retrying(fn: Callable[[], T]) -> T:
+    """Run a change until it lands: a lost optimistic-lock race or a busy SQLite just runs it again."""
+    for attempt in range(LOCK_RETRIES):
+        try:
+            result = fn()
+            db.session.commit()
+            return result
+        except _LostRace:
+            db.session.rollback()
+        except OperationalError as exc:
+            db.session.rollback()
+            if "locked" not in str(exc) and "deadlock" not in str(exc).lower():
+                raise
+        except BaseException:
+            db.session.rollback()
+            raise
+        time.sleep(min(0.2, 0.002 * (2**attempt)) * random.random())
+    raise Busy("This case is changing very often right now; please try again.")
+
+
+def _lock(row: Instance) -> None:
+    """Take the instance for this transaction: bump its version only if nobody else did first."""
+    result = db.session.execute(
+        update(Instance)
+        .where(Instance.id == row.id, Instance.version == row.version)
+        .values(version=row.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _LostRace()
+
+
+def _save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
+    """Write workflow state, variables, status, waits and the audit chain head (after _lock)."""
+    row = change.row
+    values: dict[str, Any] = {"updated_at": change.now, **extra}
+    if wf is not None:
+        status = extra.get("status") or wf.status
+        values.update(
+            state=json.dumps(wf.dump(), separators=(",", ":")),
+            data=wf.data,
+            status=status,
+            waiting=[_wait_dict(w) for w in wf.waiting()] if status == "running" else [],
+        )
+        if status == "error" and "error" not in extra:
+            failures = wf.failures()
+            values["error"] = "; ".join(_failure_text(f) for f in failures) or "the process failed"
+        if status in ("completed", "cancelled"):
+            values["ended_at"] = change.now
+    status = values.get("status", row.status)
+    if status != row.status:
+        if status == "completed":
+            change.events.append(PendingEvent("instance_completed", actor_label="engine", data={"variables": values.get("data")}))
+        elif status == "error":
+            change.events.append(PendingEvent("instance_failed", actor_label="engine", data={"error": values.get("error")}))
+    seq, head = audit.append(row.id, row.event_seq, row.event_hash, change.events, change.now)
+    values.update(event_seq=seq, event_hash=head)
+    db.session.execute(
+        update(Instance).where(Instance.id == row.id).values(**values).execution_options(synchronize_session=False)
+    )
+
+
+def _wait_dict(w: Any) -> dict[str, Any]:
+    return {"kind": w.kind, "element_id": w.element_id, "name": w.name, "due_at": iso(w.due_at)}
+
+
+def _failure_text(f: Any) -> str:
+    where = f.name or f.element_id
+    return f"{where}: {f.message}" + (f" (line {f.line})" if getattr(f, "line", None) else "")
+
+
+def _load(row: Instance) -> bpmn.Instance:
+    state = db.session.scalar(select(Instance.state).where(Instance.id == row.id))
+    return bpmn.Instance.load(definition_for(row.process_version), json.loads(state or "{}"))
+
+
+def _advance_safely(change: Change, action: Callable[[], None]) -> dict[str, Any]:
+    """Run an engine action; a model that loops becomes an instance in error, not a hung request."""
+    try:
+        action()
+    except bpmn.StepBudgetExceeded as exc:
+        change.events.append(PendingEvent("step_budget_exceeded", actor_label="engine", element_id=exc.element_id, data={"error": str(exc)}))
+        return {"status": "error", "error": str(exc)}
+    return {}
+
+
+# --- changes ---------------------------------------------------------------------------------
+
+
+def start_instance(
+    version: ProcessVersion, actor: User, variables: dict[str, Any], business_key: str | None = None
+) -> Instance:
+    """Create an instance of a deployed process version and run it to its first wait states."""
+    definition = definition_for(version)
+    now = utcnow()
+    row = Instance(
+        process_version_id=version.id,
+        process_id=version.process_id,
+        business_key=business_key,
+        status="running",
+        version=1,
+        state="{}",
+        data=dict(variables),
+        started_by_id=actor.id,
+        started_at=now,
+        updated_at=now,
+        event_seq=0,
+        event_hash="",
+    )
+    db.session.add(row)
+    db.session.flush()
+    row.started_by = actor
+    change = Change(row=row, now=now)
+    change.events.append(
+        PendingEvent("instance_started", actor=actor, data={"variables": variables, "business_key": business_key,
+                                                            "version": version.version})
+    )
+    holder: list[bpmn.Instance] = []
+
+    def run() -> None:
+        holder.append(bpmn.Instance.start(definition, dict(variables), step_budget=_budget()))
+
+    extra = _advance_safely(change, run)
+    if not holder:  # looped before its first wait state: keep the record, in error
+        db.session.execute(
+            update(Instance).where(Instance.id == row.id).values(status="error", error=extra.get("error"))
+        )
+        seq, head = audit.append(row.id, 0, "", change.events, now)
+        db.session.execute(update(Instance).where(Instance.id == row.id).values(event_seq=seq, event_hash=head))
+        db.session.commit()
+        return _fresh(row.id)
+    wf = holder[0]
+    change.events.extend(projection.sync(row, wf, now, open_rows={}))
+    _save(change, wf, **extra)
+    db.session.commit()
+    return _fresh(row.id)
+
+
+def complete_task(task_id: str, actor: User, submitted: dict[str, Any], *, from_html: bool = False) -> Instance:
+    """Complete a human task with validated data and advance the instance to its next wait states.
+
+    A task with a form keeps only its validated, typed fields; a task without one (SpiffArena's JSON
+    Schema forms, for now) takes the submitted object as it is.
+    """
+
+    def attempt() -> Instance:
+        task = _task(task_id)
+        if task.state != "open":
+            raise TaskNotOpen(f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state)
+        if not owners.may_complete(actor, task):
+            raise Forbidden(_why_not(actor, task))
+        data = validate_submission(task.form, submitted, from_html=from_html)
+        row = task.instance
+        change = Change(row=row)
+        _lock(row)
+        wf = _load(row)
+        if not task.assignee:
+            change.events.append(PendingEvent("task_claimed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id))
+        change.events.append(
+            PendingEvent("task_completed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id, data=data)
+        )
+        try:
+            extra = _advance_safely(change, lambda: wf.complete(task_id, data))
+        except bpmn.TaskNotReady as exc:
+            raise TaskNotOpen(f"Task {task.name!r} is no longer waiting for input.", task_id=task_id, state=exc.state) from exc
+        completion = projection.Completion(task_id, actor, data)
+        change.events.extend(projection.sync(row, wf, change.now, completion))
+        _save(change, wf, **extra)
+        return row
+
+    row = _retrying(attempt)
+    return _fresh(row.id)
+
+
+def claim_task(task_id: str, actor: User) -> Task:
+    """Take a task: it becomes the actor's, and leaves the group queue."""
+
+    def attempt() -> None:
+        task = _task(task_id)
+        if task.state != "open":
+            raise TaskNotOpen(f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state)
+        if owners.is_assignee(actor, task):
+            return
+        if task.assignee and not actor.is_admin:
+            raise TaskTaken(f"Task {task.name!r} is already claimed by {task.assignee}.", assignee=task.assignee)
+        if not owners.may_claim(actor, task):
+            raise Forbidden(_why_not(actor, task))
+        change = Change(row=task.instance)
+        _lock(change.row)
+        _set_assignee(task, actor.email, change.now)
+        change.events.append(PendingEvent("task_claimed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id))
+        _save(change, None)
+
+    _retrying(attempt)
+    db.session.expire_all()
+    return _task(task_id)
+
+
+def unclaim_task(task_id: str, actor: User) -> Task:
+    """Give a claimed task back to its candidates."""
+
+    def attempt() -> None:
+        task = _task(task_id)
+        if task.state != "open":
+            raise TaskNotOpen(f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state)
+        if not task.assignee:
+            return
+        if not (owners.is_assignee(actor, task) or actor.is_admin):
+            raise Forbidden("Only the person who holds this task, or an admin, can give it back.")
+        if not (task.candidate_users or task.candidate_groups):
+            raise TaskTaken("This task has no candidates to give it back to; reassign it instead.")
+        change = Change(row=task.instance)
+        _lock(change.row)
+        previous = task.assignee
+        _set_assignee(task, None, change.now)
+        change.events.append(PendingEvent("task_unclaimed", actor=actor, element_id=task.element_id, name=task.name,
+                                          task_id=task.id, data={"previous": previous}))
+        _save(change, None)
+
+    _retrying(attempt)
+    db.session.expire_all()
+    return _task(task_id)
+
+
+def cancel_instance(instance_id: int, actor: User) -> Instance:
+    """Stop an instance for good: its open tasks are cancelled."""
+    if not actor.is_admin:
+        raise Forbidden("Only an admin can cancel an instance.")
+
+    def attempt() -> Instance:
+        row = db.session.get(Instance, instance_id, populate_existing=True)
+        if row is None:
+            raise NotFound(f"Instance {instance_id} does not exist.")
+        if row.status in ("completed", "cancelled"):
+            raise TaskNotOpen(f"Instance {instance_id} is already {row.status}.", status=row.status)
+        change = Change(row=row)
+        _lock(row)
+        wf = _load(row)
+        wf.cancel()
+        projection.close_all(row, change.now)
+        change.events.append(PendingEvent("instance_cancelled", actor=actor))
+        _save(change, wf, status="cancelled", ended_at=change.now, waiting=[])
+        return row
+
+    row = _retrying(attempt)
+    return _fresh(row.id)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def validate_submission(fields: list[dict[str, Any]], submitted: dict[str, Any], *, from_html: bool) -> dict[str, Any]:
+    """Typed values of a form submission, or InvalidInput naming every bad field."""
+    if not fields:
+        return {} if from_html else dict(submitted)
+    try:
+        return forms.validate(forms.form_from_fields(fields), submitted, from_html=from_html)
+    except forms.FormInvalid as exc:
+        raise InvalidInput(exc.fields) from exc
+
+
+def _task(task_id: str) -> Task:
+    task = db.session.get(Task, task_id, populate_existing=True)
+    if task is None:
+        raise NotFound(f"Task {task_id} does not exist.")
+    return task
+
+
+def _fresh(instance_id: int) -> Instance:
+    db.session.expire_all()
+    row = db.session.get(Instance, instance_id)
+    assert row is not None
+    return row
+
+
+def _set_assignee(task: Task, email: str | None, now: datetime) -> None:
+    db.session.execute(
+        update(Task).where(Task.id == task.id).values(assignee=email, claimed_at=now if email else None)
+        .execution_options(synchronize_session=False)
+    )
+    if email:
+        principal = f"u:{email.casefold()}"
+        exists = db.session.scalar(
+            select(TaskAccess.task_id).where(TaskAccess.task_id == task.id, TaskAccess.principal == principal)
+        )
+        if not exists:
+            db.session.add(TaskAccess(task_id=task.id, principal=principal, state="open", created_at=task.created_at))
+
+
+def _why_not(actor: User, task: Task) -> str:
+    if task.assignee:
+        return f"Task {task.name!r} belongs to {task.assignee}; only they or an admin can complete it."
+    offered = ", ".join([*task.candidate_groups, *task.candidate_users]) or "nobody"
+    return f"Task {task.name!r} is offered to {offered}, and you are not one of them."
