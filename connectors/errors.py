@@ -16,8 +16,14 @@ class ConnectorError(ConnectorsError):
     `details` carries what an operator needs to see in the incident (status, body excerpt, ...).
     """
 
-    def __init__(self, message: str, *, retryable: bool, code: str = "connector_error",
-                 details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        code: str = "connector_error",
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable

@@ -46,9 +46,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(web)
 
-    from server import cli
+    from server.cli import init_app as init_cli
 
-    cli.init_app(app)
+    init_cli(app)
     if not app.debug:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

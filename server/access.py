@@ -54,15 +54,17 @@ def may_see_task(user: User, task: Task) -> bool:
         return True
     return bool(
         db.session.scalar(
-            select(
-                exists().where(TaskAccess.task_id == task.id, TaskAccess.principal.in_(_principals(user)))
-            )
+            select(exists().where(TaskAccess.task_id == task.id, TaskAccess.principal.in_(_principals(user))))
         )
     )
 
 
 def visible_tasks(
-    user: User, *, state: str = "open", instance_id: int | None = None, mine: bool = False,
+    user: User,
+    *,
+    state: str = "open",
+    instance_id: int | None = None,
+    mine: bool = False,
     candidate_only: bool = False,
 ) -> Select[tuple[Task]]:
     """Tasks the user may see, oldest first; `mine` = assigned to them, `candidate_only` = group queue."""

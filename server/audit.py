@@ -43,15 +43,30 @@ class PendingEvent:
     data: dict[str, Any] | None = field(default=None)
 
 
-def event_hash(prev_hash: str, instance_id: int, seq: int, at: datetime, ev: PendingEvent, data_digest: str) -> str:
+def event_hash(
+    prev_hash: str, instance_id: int, seq: int, at: datetime, ev: PendingEvent, data_digest: str
+) -> str:
     actor = ev.actor.email if ev.actor else ev.actor_label
     body = canonical(
-        [prev_hash, instance_id, seq, iso(at), ev.kind, actor, ev.element_id, ev.name, ev.task_id, data_digest]
+        [
+            prev_hash,
+            instance_id,
+            seq,
+            iso(at),
+            ev.kind,
+            actor,
+            ev.element_id,
+            ev.name,
+            ev.task_id,
+            data_digest,
+        ]
     )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def append(instance_id: int, head_seq: int, head_hash: str, events: list[PendingEvent], at: datetime) -> tuple[int, str]:
+def append(
+    instance_id: int, head_seq: int, head_hash: str, events: list[PendingEvent], at: datetime
+) -> tuple[int, str]:
     """Insert the events after the chain head; returns the new head (seq, hash)."""
     rows = []
     seq, prev = head_seq, head_hash or GENESIS
@@ -95,11 +110,10 @@ class ChainReport:
 def verify(instance_id: int) -> ChainReport:
     """Recompute the chain from the first event; an edited, removed or reordered row breaks it."""
     prev = GENESIS
-    expected_seq = 0
     count = 0
-    for ev in db.session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)):
-        count += 1
-        expected_seq += 1
+    rows = db.session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq))
+    for count, ev in enumerate(rows, start=1):
+        expected_seq = count
         if ev.seq != expected_seq:
             return ChainReport(False, count, ev.seq, f"event {expected_seq} is missing")
         if ev.prev_hash != prev:

@@ -18,7 +18,7 @@ login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 
 
-@login_manager.user_loader
+@login_manager.user_loader  # type: ignore[untyped-decorator]
 def _load_user(user_id: str) -> User | None:
     try:
         user = db.session.get(User, int(user_id))
@@ -27,7 +27,7 @@ def _load_user(user_id: str) -> User | None:
     return user if user is not None and user.active and not user.is_external else None
 
 
-@login_manager.request_loader
+@login_manager.request_loader  # type: ignore[untyped-decorator]
 def _load_from_bearer(req: object) -> User | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):

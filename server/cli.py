@@ -39,8 +39,13 @@ def init_db() -> None:
 @click.option("--lead", "leads", multiple=True, help="A group this user leads; repeat for several.")
 @click.option("--manager", help="E-mail of this user's manager.")
 def create_user(
-    email: str, password: str | None, name: str | None, roles: tuple[str, ...], groups: tuple[str, ...],
-    leads: tuple[str, ...], manager: str | None,
+    email: str,
+    password: str | None,
+    name: str | None,
+    roles: tuple[str, ...],
+    groups: tuple[str, ...],
+    leads: tuple[str, ...],
+    manager: str | None,
 ) -> None:
     """Create or update a user (roles: admin, analyst, participant, auditor)."""
     try:
@@ -59,8 +64,10 @@ def create_user(
         _fail(exc.message)
         return
     verb = "Created" if created else "Updated"
-    click.echo(f"{verb} {user.email} (roles: {', '.join(sorted(user.roles)) or 'none'}; "
-               f"groups: {', '.join(sorted(m.group.name for m in user.memberships)) or 'none'}).")
+    click.echo(
+        f"{verb} {user.email} (roles: {', '.join(sorted(user.roles)) or 'none'}; "
+        f"groups: {', '.join(sorted(m.group.name for m in user.memberships)) or 'none'})."
+    )
 
 
 @click.command("create-token")

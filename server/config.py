@@ -10,7 +10,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 # Defaults, each with its unit.
-DEFAULT_STEP_BUDGET = 10_000  # engine steps per change before a model is judged to loop
+DEFAULT_STEP_BUDGET = 1_000  # engine steps per change before a model is judged to loop (see bpmn.stepping)
 DEFAULT_PAGE_LIMIT = 100  # rows per list page
 MAX_PAGE_LIMIT = 1000  # rows
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # whole request

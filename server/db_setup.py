@@ -23,7 +23,9 @@ def upgrade(app: Flask, revision: str = "head") -> None:
     """Bring the database to the newest schema; safe to run again."""
     with app.app_context():
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-            Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+            Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(
+                parents=True, exist_ok=True
+            )
         with db.engine.begin() as connection:
             cfg = alembic_config()
             cfg.attributes["connection"] = connection

@@ -66,7 +66,11 @@ def deploy(files: dict[str, bytes], actor: User) -> Deployed:
         raise InvalidModel(form_problems)
     if not bundle.processes:
         raise InvalidModel(
-            [bpmn.Problem(next(iter(files)), None, None, "No executable process found in these files.").to_dict()]
+            [
+                bpmn.Problem(
+                    next(iter(files)), None, None, "No executable process found in these files."
+                ).to_dict()
+            ]
         )
     warnings = [w.to_dict() for w in bundle.warnings]
 
@@ -101,16 +105,22 @@ def _unchanged(bundle: bpmn.Bundle) -> tuple[Deployment, list[ProcessVersion]] |
         return None
     versions = list(previous.processes)
     for pv in versions:
-        latest = db.session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == pv.process_id))
+        latest = db.session.scalar(
+            select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == pv.process_id)
+        )
         if latest != pv.version:
             return None
     return (previous, versions) if versions else None
 
 
-def _store(files: dict[str, bytes], bundle: bpmn.Bundle, warnings: list[dict[str, Any]], actor: User) -> Deployed:
+def _store(
+    files: dict[str, bytes], bundle: bpmn.Bundle, warnings: list[dict[str, Any]], actor: User
+) -> Deployed:
     deployment = Deployment(checksum=bundle.checksum, created_by_id=actor.id, warnings=warnings)
     for name, content in files.items():
-        deployment.files.append(DeploymentFile(name=name, content=content, sha256=hashlib.sha256(content).hexdigest()))
+        deployment.files.append(
+            DeploymentFile(name=name, content=content, sha256=hashlib.sha256(content).hexdigest())
+        )
     db.session.add(deployment)
     db.session.flush()
     versions = []
@@ -149,7 +159,8 @@ def latest_versions() -> list[ProcessVersion]:
     )
     rows = db.session.scalars(
         select(ProcessVersion).join(
-            newest, (ProcessVersion.process_id == newest.c.process_id) & (ProcessVersion.version == newest.c.v)
+            newest,
+            (ProcessVersion.process_id == newest.c.process_id) & (ProcessVersion.version == newest.c.v),
         )
     )
     return sorted(rows, key=lambda p: (p.display_name.casefold(), p.process_id))
@@ -157,5 +168,7 @@ def latest_versions() -> list[ProcessVersion]:
 
 def latest_version(process_id: str) -> ProcessVersion | None:
     return db.session.scalars(
-        select(ProcessVersion).where(ProcessVersion.process_id == process_id).order_by(ProcessVersion.version.desc())
+        select(ProcessVersion)
+        .where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc())
     ).first()

@@ -17,10 +17,14 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
-def _answer(status: int, code: str, message: str, extra: dict[str, object] | None = None) -> tuple[Response | str, int]:
+def _answer(
+    status: int, code: str, message: str, extra: dict[str, object] | None = None
+) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify({"error": code, "message": message, **(extra or {})}), status
     return render_template("error.html", status=status, code=code, message=message, extra=extra or {}), status
@@ -33,7 +37,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> tuple[Response | str, int]:
-        return _answer(400, "csrf_failed", "The form expired or was sent from elsewhere; reload the page and try again.")
+        return _answer(
+            400, "csrf_failed", "The form expired or was sent from elsewhere; reload the page and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response | str, int]:

@@ -69,11 +69,13 @@ def save_user(
     if active is not None:
         user.active = active
     if roles is not None:
-        wanted = {r.strip().lower() for r in roles if r.strip()}
-        unknown = wanted - set(ROLES)
+        wanted_roles = {r.strip().lower() for r in roles if r.strip()}
+        unknown = wanted_roles - set(ROLES)
         if unknown:
-            raise BadRequest(f"Unknown role(s): {', '.join(sorted(unknown))}; use {', '.join(ROLES)}.", field="role")
-        user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
+            raise BadRequest(
+                f"Unknown role(s): {', '.join(sorted(unknown))}; use {', '.join(ROLES)}.", field="role"
+            )
+        user.role_rows = [UserRole(role=r) for r in sorted(wanted_roles)]
     if groups is not None or lead_of is not None:
         leads = {Group.key_for(g) for g in (lead_of or []) if g.strip()}
         names = [g for g in (groups or []) if g.strip()] + [g for g in (lead_of or []) if g.strip()]
@@ -144,7 +146,8 @@ def user_for_token(plain: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now  # at most once a minute: a write per request would cost throughput
         db.session.commit()
-    return token.user
+    user: User = token.user
+    return user
 
 
 def revoke_token(token: ApiToken) -> None:

@@ -44,9 +44,7 @@ def sync(
     if open_rows is None:
         open_rows = {
             t.id: t
-            for t in db.session.scalars(
-                select(Task).where(Task.instance_id == row.id, Task.state == "open")
-            )
+            for t in db.session.scalars(select(Task).where(Task.instance_id == row.id, Task.state == "open"))
         }
     ready = {t.id: t for t in wf.human_tasks()} if wf.status == "running" else {}
     events: list[PendingEvent] = []
@@ -68,8 +66,13 @@ def sync(
             values = {"state": "cancelled", "completed_at": now}
             state = "cancelled"
             events.append(
-                PendingEvent("task_cancelled", actor_label="engine", element_id=task.element_id,
-                             name=task.name, task_id=task_id)
+                PendingEvent(
+                    "task_cancelled",
+                    actor_label="engine",
+                    element_id=task.element_id,
+                    name=task.name,
+                    task_id=task_id,
+                )
             )
         db.session.execute(update(Task).where(Task.id == task_id).values(**values))
         db.session.execute(update(TaskAccess).where(TaskAccess.task_id == task_id).values(state=state))

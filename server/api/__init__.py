@@ -13,7 +13,11 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 @api.before_request
 def _protect_session_writes() -> None:
     """Bearer-token calls need no CSRF token; calls riding on a browser session do."""
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_used() and current_user.is_authenticated:
+    if (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        and not bearer_used()
+        and current_user.is_authenticated
+    ):
         csrf.protect()
 
 

@@ -32,7 +32,9 @@ def _deployment_json(d: Deployment) -> dict[str, Any]:
         "checksum": d.checksum,
         "created_at": iso(d.created_at),
         "files": [f.name for f in d.files],
-        "processes": [{"id": p.process_id, "name": p.display_name, "version": p.version} for p in d.processes],
+        "processes": [
+            {"id": p.process_id, "name": p.display_name, "version": p.version} for p in d.processes
+        ],
         "warnings": d.warnings,
     }
 

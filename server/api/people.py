@@ -93,7 +93,9 @@ def create_user() -> tuple[Response, int]:
     auth.require_role("admin")
     payload = json_body()
     if people.find_user(str(payload.get("email", ""))) is not None:
-        raise BadRequest("A user with this e-mail exists; PATCH /api/v1/users/<id> to change it.", field="email")
+        raise BadRequest(
+            "A user with this e-mail exists; PATCH /api/v1/users/<id> to change it.", field="email"
+        )
     return jsonify(user_json(_save_user(payload, str(payload.get("email", ""))))), 201
 
 

@@ -44,5 +44,7 @@ def start(process_id: str) -> tuple[Response, int]:
     variables = dict(data)
     if version.start_form:
         variables.update(runtime.validate_submission(version.start_form, data, from_html=False))
-    row = runtime.start_instance(version, user, variables, str(business_key) if business_key is not None else None)
+    row = runtime.start_instance(
+        version, user, variables, str(business_key) if business_key is not None else None
+    )
     return jsonify(instance_json(row)), 201

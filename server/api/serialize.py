@@ -39,7 +39,9 @@ def instance_json(row: Instance, open_tasks: list[Task] | None = None) -> dict[s
     if open_tasks is None:
         open_tasks = list(
             db.session.scalars(
-                select(Task).where(Task.instance_id == row.id, Task.state == "open").order_by(Task.created_at, Task.id)
+                select(Task)
+                .where(Task.instance_id == row.id, Task.state == "open")
+                .order_by(Task.created_at, Task.id)
             )
         )
     return {

@@ -23,7 +23,9 @@ class Deployment(db.Model):  # type: ignore[name-defined,misc]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
 
-    files: Mapped[list[DeploymentFile]] = relationship(cascade="all, delete-orphan", back_populates="deployment")
+    files: Mapped[list[DeploymentFile]] = relationship(
+        cascade="all, delete-orphan", back_populates="deployment"
+    )
     processes: Mapped[list[ProcessVersion]] = relationship(back_populates="deployment")
 
 
@@ -34,7 +36,9 @@ class DeploymentFile(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (UniqueConstraint("deployment_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False)
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    )
     name: Mapped[str] = mapped_column(String(300), nullable=False)
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)

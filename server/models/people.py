@@ -89,9 +89,7 @@ class Group(db.Model):  # type: ignore[name-defined,misc]
     key: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
-    memberships: Mapped[list[Membership]] = relationship(
-        cascade="all, delete-orphan", back_populates="group"
-    )
+    memberships: Mapped[list[Membership]] = relationship(cascade="all, delete-orphan", back_populates="group")
 
     @staticmethod
     def key_for(name: str) -> str:

@@ -22,8 +22,13 @@ def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
     from server.db import db
 
     app = create_app(
-        {"DATABASE_URL": db_url, "INSTANCE_DIR": str(tmp_path / "instance"), "SECRET_KEY": "test-secret", "TESTING": True,
-         "BATON_PASSWORD_HASH": "pbkdf2:sha256:1000"}
+        {
+            "DATABASE_URL": db_url,
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "BATON_PASSWORD_HASH": "pbkdf2:sha256:1000",
+        }
     )
     db_setup.upgrade(app)
     yield app
@@ -40,8 +45,14 @@ class Api:
         self.client = app.test_client()
         self.tokens: dict[str, str] = {}
 
-    def user(self, email: str, roles: tuple[str, ...] = ("participant",), groups: tuple[str, ...] = (),
-             password: str = "password-123", **extra: Any) -> str:
+    def user(
+        self,
+        email: str,
+        roles: tuple[str, ...] = ("participant",),
+        groups: tuple[str, ...] = (),
+        password: str = "password-123",
+        **extra: Any,
+    ) -> str:
         from server import people
         from server.db import db
 
@@ -61,10 +72,14 @@ class Api:
         from io import BytesIO
 
         data = {"files": [(BytesIO(content), name) for name, content in payload.items()]}
-        return self.call("POST", "/api/v1/deployments", as_user, data=data, content_type="multipart/form-data")
+        return self.call(
+            "POST", "/api/v1/deployments", as_user, data=data, content_type="multipart/form-data"
+        )
 
     def start(self, process_id: str, as_user: str, data: dict[str, Any] | None = None, **extra: Any) -> Any:
-        return self.call("POST", f"/api/v1/processes/{process_id}/instances", as_user, json={"data": data or {}, **extra})
+        return self.call(
+            "POST", f"/api/v1/processes/{process_id}/instances", as_user, json={"data": data or {}, **extra}
+        )
 
     def tasks(self, as_user: str, **params: Any) -> list[dict[str, Any]]:
         response = self.call("GET", "/api/v1/tasks", as_user, query_string=params)

@@ -13,13 +13,18 @@ def test_owners_come_from_attributes_expressions_lanes_and_the_starter(api: Any)
     api.user("ops@test.example", groups=("operations",))
     api.user("sales@test.example", groups=("Sales",))
     assert api.deploy(ADMIN, "assignment.bpmn").status_code == 201
-    started = api.start("assignment", "starter@test.example", {"reviewer": "Rev@Test.Example", "team": "sales"})
+    started = api.start(
+        "assignment", "starter@test.example", {"reviewer": "Rev@Test.Example", "team": "sales"}
+    )
     assert started.status_code == 201, started.get_json()
     tasks = {t["element_id"]: t for t in started.get_json()["open_tasks"]}
     assert tasks["expr_task"]["assignee"] == "rev@test.example"
     assert tasks["literal_task"]["candidate_users"] == ["ann@test.example", "bob@test.example"]
     assert tasks["literal_task"]["candidate_groups"] == ["sales"]
-    assert tasks["lane_task"]["candidate_groups"] == ["Operations"] and tasks["lane_task"]["lane"] == "Operations"
+    assert (
+        tasks["lane_task"]["candidate_groups"] == ["Operations"]
+        and tasks["lane_task"]["lane"] == "Operations"
+    )
     assert tasks["starter_task"]["assignee"] == "starter@test.example"
 
     mine = {t["element_id"] for t in api.tasks("rev@test.example", mine=1)}

@@ -19,7 +19,14 @@ def test_two_concurrent_completions_of_one_instance_both_land(api: Any, app: Any
         barrier = threading.Barrier(2)
         results: dict[str, int] = {}
 
-        def complete(element: str, user: str, field: str) -> None:
+        def complete(
+            element: str,
+            user: str,
+            field: str,
+            barrier: threading.Barrier = barrier,
+            tasks: dict[str, Any] = tasks,
+            results: dict[str, int] = results,
+        ) -> None:
             client = app.test_client()
             barrier.wait()
             response = client.post(

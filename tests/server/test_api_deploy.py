@@ -27,7 +27,9 @@ def test_changed_model_is_a_new_version_and_identical_redeploy_is_a_no_op(api: A
     second = api.deploy(ADMIN, files={"expense.bpmn": changed}).get_json()
     assert second["version"] == 2 and second["id"] != first["id"]
     listed = api.call("GET", "/api/v1/processes", ADMIN).get_json()
-    assert [(p["id"], p["version"], p["name"]) for p in listed] == [("expense_claim", 2, "Expense claim (v2)")]
+    assert [(p["id"], p["version"], p["name"]) for p in listed] == [
+        ("expense_claim", 2, "Expense claim (v2)")
+    ]
 
 
 def api_fixture_text(name: str) -> str:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 ADMIN = "admin@test.example"
-CLERK, CLERK2, BOSS, OUTSIDER = "clerk@test.example", "clerk2@test.example", "boss@test.example", "out@test.example"
+CLERK, CLERK2, BOSS, OUTSIDER = (
+    "clerk@test.example",
+    "clerk2@test.example",
+    "boss@test.example",
+    "out@test.example",
+)
 
 
 def _setup(api: Any) -> None:
@@ -77,7 +82,9 @@ def test_rejection_path_ends_without_booking(api: Any) -> None:
     _setup(api)
     iid = api.start("expense_claim", CLERK).get_json()["id"]
     [task] = api.tasks(CLERK, instance_id=iid)
-    assert api.complete(task["id"], CLERK, {"amount": 3, "purpose": "pens"}).status_code == 200  # claims it too
+    assert (
+        api.complete(task["id"], CLERK, {"amount": 3, "purpose": "pens"}).status_code == 200
+    )  # claims it too
     [approve] = api.tasks(BOSS, instance_id=iid)
     body = api.complete(approve["id"], BOSS, {"approved": False}).get_json()
     assert body["status"] == "completed" and "booked" not in body["data"]

@@ -52,15 +52,21 @@ def test_chain_verifies_and_detects_an_edited_row(api: Any, app: Any) -> None:
         report = audit.verify(iid)
         assert report.intact and report.events == 8
         db.session.execute(
-            update(Event).where(Event.instance_id == iid, Event.seq == 4).values(data={"amount": 2000, "purpose": "tea"})
+            update(Event)
+            .where(Event.instance_id == iid, Event.seq == 4)
+            .values(data={"amount": 2000, "purpose": "tea"})
         )
         db.session.commit()
         broken = audit.verify(iid)
         assert not broken.intact and broken.broken_at_seq == 4 and "data" in (broken.reason or "")
         db.session.execute(
-            update(Event).where(Event.instance_id == iid, Event.seq == 4).values(data={"amount": 2, "purpose": "tea"})
+            update(Event)
+            .where(Event.instance_id == iid, Event.seq == 4)
+            .values(data={"amount": 2, "purpose": "tea"})
         )
-        db.session.execute(update(Event).where(Event.instance_id == iid, Event.seq == 6).values(actor="mallory@x"))
+        db.session.execute(
+            update(Event).where(Event.instance_id == iid, Event.seq == 6).values(actor="mallory@x")
+        )
         db.session.commit()
         again = audit.verify(iid)
         assert not again.intact and again.broken_at_seq == 6

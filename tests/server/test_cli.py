@@ -20,11 +20,30 @@ def test_create_user_then_update_roles_groups_and_manager(app: Any) -> None:
     from server.models import User
 
     runner = app.test_cli_runner()
-    boss = runner.invoke(args=["create-user", "Boss@Example.com", "--password", "long-enough", "--role", "admin"])
+    boss = runner.invoke(
+        args=["create-user", "Boss@Example.com", "--password", "long-enough", "--role", "admin"]
+    )
     assert boss.exit_code == 0 and "Created boss@example.com" in boss.output
-    result = runner.invoke(args=["create-user", "ann@example.com", "--password", "long-enough", "--name", "Ann",
-                                 "--role", "participant", "--role", "analyst", "--group", "Clerks",
-                                 "--group", "legal", "--manager", "boss@example.com"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "ann@example.com",
+            "--password",
+            "long-enough",
+            "--name",
+            "Ann",
+            "--role",
+            "participant",
+            "--role",
+            "analyst",
+            "--group",
+            "Clerks",
+            "--group",
+            "legal",
+            "--manager",
+            "boss@example.com",
+        ]
+    )
     assert result.exit_code == 0, result.output
     again = runner.invoke(args=["create-user", "ann@example.com", "--role", "auditor"])
     assert again.exit_code == 0 and "Updated ann@example.com" in again.output
@@ -38,7 +57,9 @@ def test_create_user_then_update_roles_groups_and_manager(app: Any) -> None:
 def test_create_user_refuses_bad_input_without_a_traceback(app: Any) -> None:
     runner = app.test_cli_runner()
     short = runner.invoke(args=["create-user", "x@example.com", "--password", "short"])
-    assert short.exit_code != 0 and "at least 8 characters" in short.output and "Traceback" not in short.output
+    assert (
+        short.exit_code != 0 and "at least 8 characters" in short.output and "Traceback" not in short.output
+    )
     role = runner.invoke(args=["create-user", "x@example.com", "--role", "wizard"])
     assert role.exit_code != 0 and "wizard" in role.output
 

@@ -1,0 +1,48 @@
+# Baton's everyday commands. `make` lists them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck perf clean
+
+help: ## List these targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create .venv and install Baton with its dev tools (quick when done)
+
+# Re-installs only when pyproject.toml is newer than the last install.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "Baton needs Python 3.11 or newer; '$(PYTHON)' is: $$($(PYTHON) --version 2>&1)." >&2; \
+	  echo "Install one and run: make PYTHON=python3.11 $(MAKECMDGOALS)" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+	@touch $@
+
+run: install ## Start Baton: web server, worker, embedded Redis (Ctrl-C stops all)
+	$(BIN)/flask --app wsgi up $(ARGS)
+
+test: install ## The whole check: ruff, mypy, import contracts, pytest
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/pytest $(ARGS)
+
+lint: install ## ruff and the import-layer contracts
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+typecheck: install ## mypy (configured in pyproject.toml)
+	$(BIN)/mypy
+
+perf: install ## Run the benchmarks in tests/perf (they print figures)
+	@set -e; ran=; for f in tests/perf/*.py; do \
+	  case $$f in *'*'*|*/__init__.py|*/conftest.py|*/test_*) continue;; esac; \
+	  echo "== $$f"; $(BIN)/python $$f; ran=1; done; \
+	  test -n "$$ran" || echo "No benchmarks in tests/perf yet."
+
+clean: ## Remove .venv and caches (keeps instance/, your data)
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

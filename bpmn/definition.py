@@ -1,0 +1,51 @@
+"""Definition: the parsed spec of one process and the specs it calls, serialized once per deployment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import BpmnError
+from .serialization import spec_from_dict, spec_to_dict
+
+DEFINITION_FORMAT = "baton-definition-1"
+
+
+class Definition:
+    """What an instance needs to run: the process spec and every subprocess / called process spec.
+
+    Parsed specs are immutable while instances run, so one Definition serves every instance of a
+    deployment; the server keeps them in memory and stores `to_dict()` once per deployment.
+    """
+
+    __slots__ = ("spec", "subprocess_specs")
+
+    def __init__(self, spec: Any, subprocess_specs: dict[str, Any]) -> None:
+        self.spec = spec
+        self.subprocess_specs = subprocess_specs
+
+    @property
+    def process_id(self) -> str:
+        name: str = self.spec.name
+        return name
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict of the specs (store it once per deployment)."""
+        return {
+            "format": DEFINITION_FORMAT,
+            "process_id": self.process_id,
+            "spec": spec_to_dict(self.spec),
+            "subprocess_specs": {name: spec_to_dict(spec) for name, spec in self.subprocess_specs.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, dct: dict[str, Any]) -> Definition:
+        """Rebuild from `to_dict()` output; `dct` is left untouched."""
+        if dct.get("format") != DEFINITION_FORMAT:
+            raise BpmnError(f"not a Baton definition (format {dct.get('format')!r})")
+        return cls(
+            spec_from_dict(dct["spec"]),
+            {name: spec_from_dict(spec) for name, spec in dct["subprocess_specs"].items()},
+        )
+
+    def __repr__(self) -> str:
+        return f"Definition({self.process_id!r}, {len(self.subprocess_specs)} subprocess specs)"

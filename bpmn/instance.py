@@ -1,0 +1,170 @@
+"""Instance: one running workflow; start, load/dump, advance, human tasks, complete, cancel, status."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from types import ModuleType
+from typing import Any, Literal
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from .definition import Definition
+from .errors import TaskNotFound, TaskNotReady
+from .script_engine import BatonScriptEngine, evaluate_expression
+from .serialization import dump_workflow, load_workflow
+from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET, advance, run_task
+from .tasks import Failure, HumanTask, Wait, failure_of, human_task, waits_of
+
+Status = Literal["running", "completed", "error", "cancelled"]
+
+_local = threading.local()
+
+
+def _script_engine() -> Any:
+    """One script engine per thread: cheap to share between instances, never between threads."""
+    engine = getattr(_local, "engine", None)
+    if engine is None:
+        engine = _local.engine = BatonScriptEngine()
+    return engine
+
+
+def plain(value: Any) -> Any:
+    """Task data as plain JSON values: dates as ISO strings, Decimal as text, sets as lists."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()
+                if not callable(v) and not isinstance(v, ModuleType)}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    return str(value)
+
+
+class Instance:
+    """One process instance over a shared Definition. Not thread-safe: one change at a time.
+
+    Script and expression failures never raise out of start/advance/complete: the task goes to
+    ERROR, `status` becomes "error" and `failures()` says why. Only StepBudgetExceeded (the model
+    loops without waiting) raises; the in-memory state must then be discarded, not saved.
+    """
+
+    __slots__ = ("definition", "workflow")
+
+    def __init__(self, definition: Definition, workflow: BpmnWorkflow) -> None:
+        self.definition = definition
+        self.workflow = workflow
+
+    @classmethod
+    def start(cls, definition: Definition, data: Mapping[str, Any] | None = None, *,
+              step_budget: int = DEFAULT_STEP_BUDGET, time_budget: float = DEFAULT_TIME_BUDGET) -> Instance:
+        """Create an instance with these variables and run it to its first wait state."""
+        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine())
+        workflow.task_tree.data.update(copy.deepcopy(dict(data or {})))
+        instance = cls(definition, workflow)
+        instance.advance(step_budget, time_budget)
+        return instance
+
+    @classmethod
+    def load(cls, definition: Definition, state: dict[str, Any]) -> Instance:
+        """Rebuild an instance from `dump()` output; `state` is not modified."""
+        return cls(definition, load_workflow(state, definition.spec, definition.subprocess_specs,
+                                             _script_engine()))
+
+    def dump(self) -> dict[str, Any]:
+        """The instance state as a JSON-able dict, without the spec (that lives in the Definition)."""
+        return dump_workflow(self.workflow)
+
+    def advance(self, step_budget: int = DEFAULT_STEP_BUDGET,
+                time_budget: float = DEFAULT_TIME_BUDGET) -> None:
+        """Fire due timers, then run engine steps until the instance waits (bounded by the budgets)."""
+        if not self.workflow.completed:
+            advance(self.workflow, step_budget, time_budget)
+
+    def _task(self, task_id: str) -> Any:
+        try:
+            uuid = UUID(str(task_id))
+        except ValueError:
+            raise TaskNotFound(str(task_id)) from None
+        task = self.workflow.get_task_from_id(uuid) if self._has_task(uuid) else None
+        if task is None:
+            raise TaskNotFound(str(task_id))
+        return task
+
+    def _has_task(self, uuid: UUID) -> bool:
+        if uuid in self.workflow.tasks:
+            return True
+        return any(uuid in sp.tasks for sp in self.workflow.subprocesses.values())
+
+    def human_tasks(self) -> list[HumanTask]:
+        """READY tasks waiting for a person, with assignment and form metadata evaluated."""
+        return [human_task(task, evaluate_expression)
+                for task in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def complete(self, task_id: str, data: Mapping[str, Any] | None = None, *,
+                 step_budget: int = DEFAULT_STEP_BUDGET, time_budget: float = DEFAULT_TIME_BUDGET) -> None:
+        """Complete a READY human task with this data and advance to the next wait state."""
+        task = self._task(task_id)
+        if not task.has_state(TaskState.READY):
+            raise TaskNotReady(str(task_id), TaskState.get_name(task.state))
+        if not task.task_spec.manual:
+            raise TaskNotReady(str(task_id), "not a human task and so")
+        task.data.update(copy.deepcopy(dict(data or {})))
+        run_task(task)
+        self.advance(step_budget, time_budget)
+
+    def cancel(self) -> None:
+        """Cancel every open task; the instance ends as "cancelled"."""
+        self.workflow.cancel()
+
+    @property
+    def status(self) -> Status:
+        workflow = self.workflow
+        if workflow.is_completed():
+            return "completed" if workflow.success else "cancelled"
+        if self.workflow.get_tasks(state=TaskState.ERROR):
+            return "error"
+        return "running"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The variables as of the latest completed step (the final ones once completed), as plain JSON."""
+        workflow = self.workflow
+        if workflow.is_completed() and workflow.success:
+            source = workflow.data
+        elif workflow.last_task is not None:
+            source = workflow.last_task.data
+        else:
+            source = workflow.task_tree.data
+        result: dict[str, Any] = plain(source)
+        return result
+
+    def waiting(self) -> list[Wait]:
+        """Timers (with due time), message catch events and service tasks parked in STARTED."""
+        waits: list[Wait] = []
+        for task in list(self.workflow.event_manager.tasks.values()):
+            if task.has_state(TaskState.WAITING):
+                waits.extend(waits_of(task))
+        for task in self.workflow.get_tasks(state=TaskState.STARTED):
+            if isinstance(task.task_spec, ServiceTaskMixin):
+                spec = task.task_spec
+                name = spec.bpmn_name or spec.bpmn_id
+                waits.append(Wait("service", spec.bpmn_id, name, None, str(task.id)))
+        return waits
+
+    def failures(self) -> list[Failure]:
+        """Tasks in ERROR: element, name, message and script line."""
+        return [failure_of(task) for task in self.workflow.get_tasks(state=TaskState.ERROR)]
+
+    def __repr__(self) -> str:
+        return f"<Instance {self.definition.process_id} {self.status}>"

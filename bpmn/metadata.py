@@ -1,0 +1,152 @@
+"""Read from the XML what no SpiffWorkflow parser reads: assignment, forms, properties, starters, lanes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from .xmlsafe import elements, local_name
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NSMAP = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "spiffworkflow": SPIFF_NS}
+
+# camunda attribute -> key of the metadata dict
+_TASK_ATTRIBUTES = {
+    "assignee": "assignee",
+    "candidateUsers": "candidate_users",
+    "candidateGroups": "candidate_groups",
+    "dueDate": "due_date",
+    "followUpDate": "follow_up_date",
+    "priority": "priority",
+    "formKey": "form_key",
+    "formRef": "form_ref",
+}
+_SERVICE_ATTRIBUTES = ("type", "topic", "class", "expression", "delegateExpression", "resultVariable")
+# SpiffArena keeps its form references as plain extension elements; pass them on as properties.
+_SPIFF_FORM_ELEMENTS = ("formJsonSchemaFilename", "formUiSchemaFilename", "instructionsForEndUser")
+
+
+def _camunda(node: etree._Element, name: str) -> str | None:
+    return node.get(f"{{{CAMUNDA_NS}}}{name}")
+
+
+def split_list(raw: str) -> list[str]:
+    """Split a comma list, leaving commas inside `${...}` / `#{...}` expressions alone."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for index, char in enumerate(raw):
+        if (char == "{" and index > 0 and raw[index - 1] in "$#") or (char == "{" and depth):
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(raw[start:index])
+            start = index + 1
+    parts.append(raw[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def properties(node: etree._Element) -> dict[str, str]:
+    """camunda:properties and spiffworkflow:properties of an element, as name -> value."""
+    found: dict[str, str] = {}
+    for prop in elements(node, "./bpmn:extensionElements/camunda:properties/camunda:property", NSMAP):
+        name = prop.get("name")
+        if name:
+            found[name] = prop.get("value") or ""
+    spiff_properties = "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+    for prop in elements(node, spiff_properties, NSMAP):
+        name = prop.get("name")
+        if name:
+            found[name] = prop.get("value") or ""
+    for name in _SPIFF_FORM_ELEMENTS:
+        element = node.find(f"./{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}{name}")
+        if element is not None and element.text and element.text.strip():
+            found.setdefault(name, element.text.strip())
+    return found
+
+
+def form_fields(node: etree._Element) -> list[dict[str, Any]]:
+    """The camunda:formData fields of a user task or start event as raw dicts (see the brief)."""
+    fields: list[dict[str, Any]] = []
+    for field in elements(node, "./bpmn:extensionElements/camunda:formData/camunda:formField", NSMAP):
+        constraints = [
+            {"name": c.get("name") or "", "config": c.get("config")}
+            for c in elements(field, "./camunda:validation/camunda:constraint", NSMAP)
+        ]
+        values = [
+            {"id": v.get("id") or "", "name": v.get("name") or v.get("id") or ""}
+            for v in elements(field, "./camunda:value", NSMAP)
+        ]
+        props = {
+            p.get("id") or "": p.get("value") or ""
+            for p in elements(field, "./camunda:properties/camunda:property", NSMAP)
+        }
+        fields.append({
+            "id": field.get("id") or "",
+            "label": field.get("label") or field.get("id") or "",
+            "type": field.get("type") or "string",
+            "default": field.get("defaultValue"),
+            "constraints": constraints,
+            "values": values,
+            "properties": props,
+        })
+    return fields
+
+
+def task_metadata(node: etree._Element) -> dict[str, Any]:
+    """What Baton needs about one flow node at run time; only the keys the model sets are present."""
+    meta: dict[str, Any] = {}
+    for attribute, key in _TASK_ATTRIBUTES.items():
+        value = _camunda(node, attribute)
+        if value is not None and value.strip():
+            meta[key] = value.strip()
+    fields = form_fields(node)
+    if fields:
+        meta["form_fields"] = fields
+    props = properties(node)
+    if props:
+        meta["properties"] = props
+    if local_name(node) in ("serviceTask", "sendTask"):
+        service = {name: value for name in _SERVICE_ATTRIBUTES if (value := _camunda(node, name))}
+        if service:
+            meta["service"] = service
+    return meta
+
+
+def _is_none_start_event(node: etree._Element) -> bool:
+    return local_name(node) == "startEvent" and not any(
+        local_name(child).endswith("EventDefinition") or local_name(child) == "eventDefinitionRef"
+        for child in node
+    )
+
+
+def none_start_events(process: etree._Element) -> list[etree._Element]:
+    """The start events of a process that a person can trigger (no event definition)."""
+    return [node for node in process.findall(f"{{{BPMN_NS}}}startEvent") if _is_none_start_event(node)]
+
+
+def documentation(node: etree._Element) -> str:
+    """The text of the element's own bpmn:documentation children, joined."""
+    texts = [doc.text.strip() for doc in node.findall(f"{{{BPMN_NS}}}documentation") if doc.text]
+    return "\n\n".join(text for text in texts if text)
+
+
+def lane_names(process: etree._Element) -> list[str]:
+    """Names of every lane in the process (nested lane sets included), in document order."""
+    return [lane.get("name") or "" for lane in process.iterfind(f".//{{{BPMN_NS}}}lane") if lane.get("name")]
+
+
+def process_metadata(process: etree._Element) -> dict[str, Any]:
+    """Process-level facts: who may start it, its start form, documentation and lanes."""
+    starts = none_start_events(process)
+    return {
+        "candidate_starter_groups": split_list(_camunda(process, "candidateStarterGroups") or ""),
+        "candidate_starter_users": split_list(_camunda(process, "candidateStarterUsers") or ""),
+        "documentation": documentation(process),
+        "lanes": lane_names(process),
+        "start_form": form_fields(starts[0]) if starts else [],
+        "startable_by_hand": bool(starts),
+    }
