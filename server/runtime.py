@@ -43,23 +43,42 @@ class _LostRace(Exception):
 
 @dataclass
 class Change:
-    """What one change does to an instance, collected in memory and written at the end."""
+    """What one change does to an instance, collected in memory and written at the end.
+
+    `after_commit` holds what must happen only once the transaction is committed (enqueueing RQ
+    jobs for the timers, service calls and notifications it wrote): a rolled-back change enqueues
+    nothing, and a lost enqueue is repaired by the reconciler.
+    """
 
     row: Instance
     now: datetime = field(default_factory=utcnow)
     events: list[PendingEvent] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+# Modules that keep side tables in step with the workflow (timers, service calls, ...) register a
+# function here; `save` calls each with the change and the workflow, in the same transaction.
+SIDE_TABLES: list[Callable[[Change, bpmn.Instance], None]] = []
+
+
+def _after_commit_queue() -> list[Callable[[], None]]:
+    """What the current transaction will do once committed (kept on this session, so per thread)."""
+    queue: list[Callable[[], None]] = db.session.info.setdefault("baton_after_commit", [])
+    return queue
 
 
 def _budget() -> int:
     return int(current_app.config.get("BATON_STEP_BUDGET", bpmn.DEFAULT_STEP_BUDGET))
 
 
-def _retrying(fn: Callable[[], T]) -> T:
+def retrying(fn: Callable[[], T]) -> T:
     """Run a change until it lands: a lost optimistic-lock race or a busy SQLite just runs it again."""
     for attempt in range(LOCK_RETRIES):
+        _after_commit_queue().clear()
         try:
             result = fn()
             db.session.commit()
+            run_after_commit()
             return result
         except _LostRace:
             db.session.rollback()
@@ -74,7 +93,19 @@ def _retrying(fn: Callable[[], T]) -> T:
     raise Busy("This case is changing very often right now; please try again.")
 
 
-def _lock(row: Instance) -> None:
+def run_after_commit() -> None:
+    """Run what the committed change scheduled (enqueue jobs); a failure here loses nothing."""
+    queue = _after_commit_queue()
+    callbacks = list(queue)
+    queue.clear()
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # Redis down: the reconciler hands the work over later
+            log.warning("after-commit step failed; the reconciler will repair it", exc_info=True)
+
+
+def lock(row: Instance) -> None:
     """Take the instance for this transaction: bump its version only if nobody else did first."""
     result = db.session.execute(
         update(Instance)
@@ -86,8 +117,8 @@ def _lock(row: Instance) -> None:
         raise _LostRace()
 
 
-def _save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
-    """Write workflow state, variables, status, waits and the audit chain head (after _lock)."""
+def save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
+    """Write workflow state, variables, status, waits and the audit chain head (after lock)."""
     row = change.row
     values: dict[str, Any] = {"updated_at": change.now, **extra}
     if wf is not None:
@@ -115,8 +146,12 @@ def _save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
             change.events.append(
                 PendingEvent("instance_failed", actor_label="engine", data={"error": values.get("error")})
             )
+    if wf is not None:
+        for sync_side_table in SIDE_TABLES:
+            sync_side_table(change, wf)
     seq, head = audit.append(row.id, row.event_seq, row.event_hash, change.events, change.now)
     values.update(event_seq=seq, event_hash=head)
+    _after_commit_queue().extend(change.after_commit)
     db.session.execute(
         update(Instance)
         .where(Instance.id == row.id)
@@ -134,12 +169,12 @@ def _failure_text(f: Any) -> str:
     return f"{where}: {f.message}" + (f" (line {f.line})" if getattr(f, "line", None) else "")
 
 
-def _load(row: Instance) -> bpmn.Instance:
+def load_workflow(row: Instance) -> bpmn.Instance:
     state = db.session.scalar(select(Instance.state).where(Instance.id == row.id))
     return bpmn.Instance.load(definition_for(row.process_version), json.loads(state or "{}"))
 
 
-def _advance_safely(change: Change, action: Callable[[], None]) -> dict[str, Any]:
+def advance_safely(change: Change, action: Callable[[], None]) -> dict[str, Any]:
     """Run an engine action; a model that loops becomes an instance in error, not a hung request."""
     try:
         action()
@@ -195,7 +230,7 @@ def start_instance(
     def run() -> None:
         holder.append(bpmn.Instance.start(definition, dict(variables), step_budget=_budget()))
 
-    extra = _advance_safely(change, run)
+    extra = advance_safely(change, run)
     if not holder:  # looped before its first wait state: keep the record, in error
         db.session.execute(
             update(Instance).where(Instance.id == row.id).values(status="error", error=extra.get("error"))
@@ -208,8 +243,9 @@ def start_instance(
         return _fresh(row.id)
     wf = holder[0]
     change.events.extend(projection.sync(row, wf, now, open_rows={}))
-    _save(change, wf, **extra)
+    save(change, wf, **extra)
     db.session.commit()
+    run_after_commit()
     return _fresh(row.id)
 
 
@@ -233,8 +269,8 @@ def complete_task(
         data = validate_submission(task.form, submitted, from_html=from_html)
         row = task.instance
         change = Change(row=row)
-        _lock(row)
-        wf = _load(row)
+        lock(row)
+        wf = load_workflow(row)
         if not task.assignee:
             change.events.append(
                 PendingEvent(
@@ -252,17 +288,17 @@ def complete_task(
             )
         )
         try:
-            extra = _advance_safely(change, lambda: wf.complete(task_id, data, step_budget=_budget()))
+            extra = advance_safely(change, lambda: wf.complete(task_id, data, step_budget=_budget()))
         except bpmn.TaskNotReady as exc:
             raise TaskNotOpen(
                 f"Task {task.name!r} is no longer waiting for input.", task_id=task_id, state=exc.state
             ) from exc
         completion = projection.Completion(task_id, actor, data)
         change.events.extend(projection.sync(row, wf, change.now, completion))
-        _save(change, wf, **extra)
+        save(change, wf, **extra)
         return row
 
-    row = _retrying(attempt)
+    row = retrying(attempt)
     return _fresh(row.id)
 
 
@@ -284,16 +320,16 @@ def claim_task(task_id: str, actor: User) -> Task:
         if not owners.may_claim(actor, task):
             raise Forbidden(_why_not(actor, task))
         change = Change(row=task.instance)
-        _lock(change.row)
+        lock(change.row)
         _set_assignee(task, actor.email, change.now)
         change.events.append(
             PendingEvent(
                 "task_claimed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id
             )
         )
-        _save(change, None)
+        save(change, None)
 
-    _retrying(attempt)
+    retrying(attempt)
     db.session.expire_all()
     return _task(task_id)
 
@@ -314,7 +350,7 @@ def unclaim_task(task_id: str, actor: User) -> Task:
         if not (task.candidate_users or task.candidate_groups):
             raise TaskTaken("This task has no candidates to give it back to; reassign it instead.")
         change = Change(row=task.instance)
-        _lock(change.row)
+        lock(change.row)
         previous = task.assignee
         _set_assignee(task, None, change.now)
         change.events.append(
@@ -327,9 +363,9 @@ def unclaim_task(task_id: str, actor: User) -> Task:
                 data={"previous": previous},
             )
         )
-        _save(change, None)
+        save(change, None)
 
-    _retrying(attempt)
+    retrying(attempt)
     db.session.expire_all()
     return _task(task_id)
 
@@ -346,15 +382,15 @@ def cancel_instance(instance_id: int, actor: User) -> Instance:
         if row.status in ("completed", "cancelled"):
             raise TaskNotOpen(f"Instance {instance_id} is already {row.status}.", status=row.status)
         change = Change(row=row)
-        _lock(row)
-        wf = _load(row)
+        lock(row)
+        wf = load_workflow(row)
         wf.cancel()
         projection.close_all(row, change.now)
         change.events.append(PendingEvent("instance_cancelled", actor=actor))
-        _save(change, wf, status="cancelled", ended_at=change.now, waiting=[])
+        save(change, wf, status="cancelled", ended_at=change.now, waiting=[])
         return row
 
-    row = _retrying(attempt)
+    row = retrying(attempt)
     return _fresh(row.id)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from server.models.audit import Event
 from server.models.deployment import Deployment, DeploymentFile, ProcessVersion
 from server.models.instance import Instance
+from server.models.notification import Notification
 from server.models.people import ApiToken, Group, Membership, User, UserRole
+from server.models.service import Incident, ServiceCall
 from server.models.task import Task, TaskAccess
+from server.models.timer import Timer
 
 __all__ = [
     "ApiToken",
@@ -14,11 +17,15 @@ __all__ = [
     "DeploymentFile",
     "Event",
     "Group",
+    "Incident",
     "Instance",
     "Membership",
+    "Notification",
     "ProcessVersion",
+    "ServiceCall",
     "Task",
     "TaskAccess",
+    "Timer",
     "User",
     "UserRole",
 ]

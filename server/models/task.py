@@ -45,6 +45,12 @@ class Task(db.Model):  # type: ignore[name-defined,misc]
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_by: Mapped[str | None] = mapped_column(String(320))
     submitted: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # SLA: follow-up date, and what the ladder has done so far (shown on the task and in lists).
+    follow_up_at: Mapped[datetime | None] = mapped_column(DateTime)
+    nudge_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    last_nudged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    escalated_to: Mapped[str | None] = mapped_column(String(330))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     instance: Mapped[Instance] = relationship(lazy="joined")
 

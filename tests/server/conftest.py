@@ -16,8 +16,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The Baton app on an empty database brought to the newest schema by the migrations."""
+def app(db_url: str, redis_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The Baton app on an empty database brought to the newest schema by the migrations, and the
+    suite's Redis server (jobs it enqueues run only where a test starts a worker)."""
     from server import create_app, db_setup
     from server.db import db
 
