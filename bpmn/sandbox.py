@@ -164,7 +164,8 @@ def _script_line(tb: TracebackType | None) -> int | None:
 
 
 def _hint(error: NameError, names: Mapping[str, Any]) -> str:
-    candidates = [n for n in names if not n.startswith("_")]
+    builtins = names.get("__builtins__", {})
+    candidates = [n for n in [*names, *builtins] if not n.startswith("_")]
     close = difflib.get_close_matches(error.name or "", candidates, n=3) if error.name else []
     if close:
         return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"

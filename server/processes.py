@@ -105,9 +105,8 @@ class Supervisor:
 
     def stop_all(self, grace: float = GRACE_S) -> None:
         """SIGTERM every child's process group, wait up to `grace` seconds, then SIGKILL what is left."""
-        for process in reversed(self.children.values()):
-            if process.poll() is None:
-                _signal_group(process.pid, signal.SIGTERM)
+        for process in reversed(self.children.values()):  # also groups whose leader already died
+            _signal_group(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
         for process in self.children.values():
             with contextlib.suppress(subprocess.TimeoutExpired):

@@ -20,8 +20,8 @@ import pytest
 import redis
 import rq
 
-from server.redis_conn import free_port
 from server.processes import StopFlag, Supervisor
+from server.redis_conn import free_port
 from server.supervisor import SupervisorError, answers_http, check_port_free, web_command
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,6 +25,7 @@ def app(db_url: str, redis_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(
         {
             "DATABASE_URL": db_url,
+            "REDIS_URL": redis_url,
             "INSTANCE_DIR": str(tmp_path / "instance"),
             "SECRET_KEY": "test-secret",
             "TESTING": True,
