@@ -49,12 +49,11 @@ def create_user(
 ) -> None:
     """Create or update a user (roles: admin, analyst, participant, auditor)."""
     try:
-        existing = people.find_user(email)
         user, created = people.save_user(
             email,
             password=password,
             name=name,
-            roles=roles or (None if existing else ["participant"]),
+            roles=roles or None,  # a new user without --role is a participant
             groups=groups or None,
             lead_of=leads or None,
             manager_email=manager,

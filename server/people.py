@@ -68,6 +68,8 @@ def save_user(
         user.password_hash = generate_password_hash(password, method=_hash_method())
     if active is not None:
         user.active = active
+    if roles is None and created:
+        roles = ["participant"]
     if roles is not None:
         wanted_roles = {r.strip().lower() for r in roles if r.strip()}
         unknown = wanted_roles - set(ROLES)
