@@ -91,8 +91,11 @@ def init_app(app: Flask) -> None:
     from server.worker import worker_command
 
     app.cli.add_command(worker_command)
-    try:
-        from server.supervisor import up_command
-    except ImportError:  # pragma: no cover - being written
-        return
+    from server.audit_cli import verify_audit_command
+
+    app.cli.add_command(verify_audit_command)
+    from server.maps_cli import map_to_bpmn_command
+    from server.supervisor import up_command
+
+    app.cli.add_command(map_to_bpmn_command)
     app.cli.add_command(up_command)

@@ -21,4 +21,14 @@ def _protect_session_writes() -> None:
         csrf.protect()
 
 
-from server.api import deployments, instances, people, processes, tasks  # noqa: E402,F401
+from server.api import (  # noqa: E402,F401
+    deployments,
+    diagram,
+    incidents,
+    instances,
+    maps,
+    notifications,
+    people,
+    processes,
+    tasks,
+)
