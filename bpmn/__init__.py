@@ -17,14 +17,19 @@ from .errors import (
     TimeBudgetExceeded,
 )
 from .instance import Instance
+from .retry import DEFAULT_RETRY, RetryCycleInvalid, RetryPolicy, parse_retry_cycle
+from .services import ServiceTask
 from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET
 from .tasks import Failure, HumanTask, Wait
+from .timer_values import TimerValueError
+from .timers import TimerStart, first_start, next_start, timer_starts
 from .xmlsafe import MAX_BYTES
 
 ScriptFailure = Failure
 """The contract's name for what `Instance.failures()` returns."""
 
 __all__ = [
+    "DEFAULT_RETRY",
     "DEFAULT_STEP_BUDGET",
     "DEFAULT_TIME_BUDGET",
     "MAX_BYTES",
@@ -39,12 +44,21 @@ __all__ = [
     "NestingTooDeep",
     "Problem",
     "ProcessInfo",
+    "RetryCycleInvalid",
+    "RetryPolicy",
     "ScriptError",
     "ScriptFailure",
+    "ServiceTask",
     "StepBudgetExceeded",
     "TaskNotFound",
     "TaskNotReady",
     "TimeBudgetExceeded",
+    "TimerStart",
+    "TimerValueError",
     "Wait",
+    "first_start",
+    "next_start",
     "parse_bundle",
+    "parse_retry_cycle",
+    "timer_starts",
 ]

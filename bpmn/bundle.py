@@ -12,12 +12,13 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 
-from . import checks, fixups
+from . import checks, fixups, sla_checks
 from .definition import Definition
 from .errors import BpmnError, ModelInvalid, Problem
 from .metadata import BPMN_NS, process_metadata
 from .parser import BatonParser
 from .problems import from_unexpected, from_validation_exception
+from .timers import TimerStart, timer_starts, use_baton_timers
 from .validation import schema_findings
 from .xmlsafe import MAX_BYTES, line, load_xml, local_name
 
@@ -35,6 +36,8 @@ class ProcessInfo:
     candidate_starter_users: tuple[str, ...]
     startable_by_hand: bool
     lanes: tuple[str, ...] = ()
+    timer_starts: tuple[TimerStart, ...] = ()
+    """Timer start events: the server creates instances on their schedule (timeDate once, cycles repeat)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ def _prepare(bpmn: dict[str, etree._Element], processes: dict[str, tuple[str, et
     steps: list[Callable[[str, etree._Element], list[Problem]]] = [
         fixups.name_idless_flows, fixups.quote_timer_literals, fixups.camunda_collections,
         checks.reserved_ids, checks.dangling_flows, checks.data_stores, checks.script_languages,
+        sla_checks.sla_settings,
         lambda file, root: checks.call_activities(file, root, set(processes)),
     ]
     for name, root in bpmn.items():
@@ -140,6 +144,8 @@ def _parse(roots: dict[str, etree._Element], bpmn: dict[str, etree._Element], dm
             problems.append(from_validation_exception(exc, roots, name))
         except Exception as exc:  # a parser bug must become a problem, never a traceback
             problems.append(from_unexpected(name, exc))
+    for finding in parser.dmn_problems:  # every bad cell of every decision (bpmn/dmn/reader.py)
+        (warnings if finding.severity == "warning" else problems).append(finding)
     if problems:
         return [], {}
 
@@ -150,7 +156,10 @@ def _parse(roots: dict[str, etree._Element], bpmn: dict[str, etree._Element], dm
         file = processes[pid][0]
         try:
             spec = parser.get_spec(pid)
-            definitions[pid] = Definition(spec, parser.get_subprocess_specs(pid))
+            subprocess_specs = parser.get_subprocess_specs(pid)
+            for each in (spec, *subprocess_specs.values()):
+                use_baton_timers(each)
+            definitions[pid] = Definition(spec, subprocess_specs)
         except ValidationException as exc:
             problems.append(from_validation_exception(exc, roots, file))
         except Exception as exc:  # a parser bug must become a problem, never a traceback
@@ -214,6 +223,7 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> B
             start_form=meta["start_form"],
             candidate_starter_groups=tuple(meta["candidate_starter_groups"]),
             candidate_starter_users=tuple(meta["candidate_starter_users"]),
-            startable_by_hand=meta["startable_by_hand"], lanes=tuple(meta["lanes"])))
+            startable_by_hand=meta["startable_by_hand"], lanes=tuple(meta["lanes"]),
+            timer_starts=tuple(timer_starts(definitions[pid].spec))))
     return Bundle(processes=infos, warnings=_dedupe(warnings), checksum=checksum(files),
                   definitions=definitions)

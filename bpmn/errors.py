@@ -112,3 +112,13 @@ class TimeBudgetExceeded(StepBudgetExceeded):
             + (f" (last at {element_id})" if element_id else "")
             + "; it probably loops forever",
         )
+
+
+class SlaInvalid(BpmnError):
+    """An SLA setting (due date, calendar, ladder step) cannot be read; `key` names the setting."""
+
+    def __init__(self, key: str, value: str, message: str) -> None:
+        self.key = key
+        self.value = value
+        self.message = message
+        super().__init__(f"{key} = {value!r}: {message}")

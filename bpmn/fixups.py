@@ -8,6 +8,7 @@ from lxml import etree
 
 from .errors import Problem
 from .metadata import BPMN_NS, CAMUNDA_NS
+from .timer_values import is_cron
 from .xmlsafe import line
 
 _TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")
@@ -50,11 +51,14 @@ def name_idless_flows(file: str, root: etree._Element) -> list[Problem]:
 
 
 def quote_timer_literals(file: str, root: etree._Element) -> list[Problem]:
-    """Quote bare ISO 8601 timer values (`PT5M`), which SpiffWorkflow would evaluate as Python names."""
+    """Quote bare ISO 8601 timer values (`PT5M`) and cron cycles, which would be evaluated as Python.
+
+    Camunda Modeler writes timer values bare; SpiffArena writes Python expressions (`"PT5M"`).
+    """
     for tag in _TIMER_TAGS:
         for element in root.iter(_q(tag)):
             text = (element.text or "").strip()
-            if text and _ISO_LITERAL.match(text):
+            if text and (_ISO_LITERAL.match(text) or (tag == "timeCycle" and is_cron(text))):
                 element.text = f'"{text}"'
     return []
 

@@ -19,8 +19,13 @@ from .definition import Definition
 from .errors import TaskNotFound, TaskNotReady
 from .script_engine import BatonScriptEngine, evaluate_expression
 from .serialization import dump_workflow, load_workflow
+from .services import ServiceTask, parked, parked_task
+from .services import complete as complete_service_task
+from .services import throw_error as throw_service_task_error
 from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET, advance, run_task
 from .tasks import Failure, HumanTask, Wait, failure_of, human_task, waits_of
+from .timer_values import clock
+from .timers import begin_at_start_event
 
 Status = Literal["running", "completed", "error", "cancelled"]
 
@@ -67,11 +72,18 @@ class Instance:
 
     @classmethod
     def start(cls, definition: Definition, data: Mapping[str, Any] | None = None, *,
-              step_budget: int = DEFAULT_STEP_BUDGET, time_budget: float = DEFAULT_TIME_BUDGET) -> Instance:
-        """Create an instance with these variables and run it to its first wait state."""
+              step_budget: int = DEFAULT_STEP_BUDGET, time_budget: float = DEFAULT_TIME_BUDGET,
+              start_event: str | None = None) -> Instance:
+        """Create an instance with these variables and run it to its first wait state.
+
+        `start_event` names a timer start event whose timer the server found due: the instance
+        starts there (and not at the process's other start events).
+        """
         workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine())
         workflow.task_tree.data.update(copy.deepcopy(dict(data or {})))
         instance = cls(definition, workflow)
+        if start_event is not None:
+            begin_at_start_event(workflow, start_event)
         instance.advance(step_budget, time_budget)
         return instance
 
@@ -90,6 +102,16 @@ class Instance:
         """Fire due timers, then run engine steps until the instance waits (bounded by the budgets)."""
         if not self.workflow.completed:
             advance(self.workflow, step_budget, time_budget)
+
+    def fire_due_timers(self, now: datetime, step_budget: int = DEFAULT_STEP_BUDGET,
+                        time_budget: float = DEFAULT_TIME_BUDGET) -> None:
+        """Fire every timer due at `now` (naive = UTC) and advance: the server's clock decides.
+
+        Timers see `now` as the current time while the engine runs, so a timer whose due time is
+        `now` fires even if this machine's clock is a hair behind, and one due later does not.
+        """
+        with clock(now):
+            self.advance(step_budget, time_budget)
 
     def _task(self, task_id: str) -> Any:
         try:
@@ -122,6 +144,43 @@ class Instance:
         task.data.update(copy.deepcopy(dict(data or {})))
         run_task(task)
         self.advance(step_budget, time_budget)
+
+    def service_tasks(self) -> list[ServiceTask]:
+        """Service tasks parked in STARTED: connector, evaluated parameters, outputs, retry policy."""
+        return parked(self.workflow)
+
+    def service_task(self, task_id: str) -> ServiceTask | None:
+        """The parked service task `task_id`, or None when it is not (or no longer) parked."""
+        try:
+            task = self._task(task_id)
+        except TaskNotFound:
+            return None
+        return parked_task(self.workflow, task)
+
+    def complete_service(self, task_id: str, result: Mapping[str, Any], *, map_outputs: bool = True,
+                         step_budget: int = DEFAULT_STEP_BUDGET,
+                         time_budget: float = DEFAULT_TIME_BUDGET) -> bool:
+        """Complete a parked service task with its connector's result (output mappings applied,
+        unless `map_outputs` is False: then the keys become variables as they are) and advance;
+        False, changing nothing, when the task is no longer parked (a duplicate)."""
+        if not complete_service_task(self._task(task_id), result, map_outputs=map_outputs):
+            return False
+        self.advance(step_budget, time_budget)
+        return True
+
+    def throw_service_error(self, task_id: str, code: str, message: str = "", *,
+                            step_budget: int = DEFAULT_STEP_BUDGET,
+                            time_budget: float = DEFAULT_TIME_BUDGET) -> bool:
+        """Deliver BPMN error `code` from a parked service task to the error boundary event that
+        catches it, and advance; False, changing nothing, when no boundary event catches it.
+        Raises TaskNotReady when the task is not parked (check `service_task` first)."""
+        task = self._task(task_id)
+        if parked_task(self.workflow, task) is None:
+            raise TaskNotReady(str(task_id), TaskState.get_name(task.state))
+        if not throw_service_task_error(task, code, message):
+            return False
+        self.advance(step_budget, time_budget)
+        return True
 
     def cancel(self) -> None:
         """Cancel every open task; the instance ends as "cancelled"."""

@@ -1,4 +1,8 @@
-"""Camunda's expressions: the JUEL subset modellers write in `${...}`, parsed by lark and evaluated."""
+"""Camunda's expressions: the JUEL subset modellers write in `${...}`, parsed by lark and evaluated.
+
+Method and function calls are refused, except the built-ins juel_builtins.py documents
+(`dateTime().plusWeeks(1).toDate()`, `now()`, `execution.getVariable('x')`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from bpmn import juel_builtins
 from bpmn.errors import ExpressionError
 from bpmn.juel_values import (
     JuelFailure,
@@ -169,7 +174,10 @@ def _build(node: Tree[Token] | Token, offset: int) -> Evaluator:
         base, key = _build(kids[0], offset), _build(kids[1], offset)
         return lambda data: property_of(base(data), key(data))
     if kind == "call":
-        raise JuelFailure(_call_message(node, offset))
+        built_in = _built_in(node, offset)
+        if built_in is None:
+            raise JuelFailure(_call_message(node, offset))
+        return built_in
     if kind == "choice":
         test, then, other = (_build(k, offset) for k in kids)
         return lambda data: then(data) if to_boolean(test(data)) else other(data)
@@ -206,11 +214,27 @@ def _token(node: Tree[Token] | Token) -> Token:
     return node
 
 
+def _built_in(node: Tree[Token], offset: int) -> Evaluator | None:
+    """A call Baton serves (dateTime(), now(), execution.getVariable(...)), or None; see juel_builtins."""
+    callee = node.children[0]
+    args = [_build(arg, offset) for arg in node.children[1:] if arg is not None]
+    if isinstance(callee, Tree) and callee.data == "variable":
+        return juel_builtins.function(str(callee.children[0]), args)
+    if isinstance(callee, Tree) and callee.data == "attribute":
+        base_tree, name = callee.children
+        on_name = isinstance(base_tree, Tree) and base_tree.data == "variable"
+        base_name = str(base_tree.children[0]) if isinstance(base_tree, Tree) and on_name else None
+        if base_name == "execution":
+            return juel_builtins.method(base_name, str(name), lambda data: None, args)
+        return juel_builtins.method(base_name, str(name), _build(base_tree, offset), args)
+    return None
+
+
 def _call_message(node: Tree[Token], offset: int) -> str:
     innermost = node
     child: Tree[Token] | Token = node
     while isinstance(child, Tree) and child.children:  # a.b(1).c() names a.b() first: it runs first
-        if child.data == "call":
+        if child.data == "call" and (child is node or _built_in(child, offset) is None):
             innermost = child
         child = child.children[0]
     callee = innermost.children[0]

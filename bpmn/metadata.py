@@ -109,11 +109,93 @@ def task_metadata(node: etree._Element) -> dict[str, Any]:
     props = properties(node)
     if props:
         meta["properties"] = props
+    process_sla = _process_sla(node)
+    if process_sla:
+        meta["process_sla"] = process_sla
     if local_name(node) in ("serviceTask", "sendTask"):
         service = {name: value for name in _SERVICE_ATTRIBUTES if (value := _camunda(node, name))}
+        service.update(service_wiring(node))
         if service:
             meta["service"] = service
+    if local_name(node) == "boundaryEvent":
+        variables = error_variables(node)
+        if variables:
+            meta["error_variables"] = variables
     return meta
+
+
+def _value(node: etree._Element) -> dict[str, Any]:
+    """One camunda:inputParameter / outputParameter / list item / map entry value, as plain data.
+
+    {"text": "..."} (plain text or a `${...}` expression), {"list": [values]}, {"map": {key: value}},
+    {"script": "...", "format": "..."}, or {"null": True} when the element is empty.
+    """
+    for child in node:
+        if not isinstance(child.tag, str):
+            continue
+        kind = local_name(child)
+        if kind == "list":
+            return {"list": [_value(item) for item in child if isinstance(item.tag, str)]}
+        if kind == "map":
+            entries = elements(child, "./camunda:entry", NSMAP)
+            return {"map": {entry.get("key") or "": _value(entry) for entry in entries}}
+        if kind == "script":
+            source = (child.text or "").strip() or (child.get("resource") or "")
+            return {"script": source, "format": (child.get("scriptFormat") or "").strip().lower()}
+    text = node.text or ""
+    return {"text": text.strip()} if text.strip() else {"null": True}
+
+
+def input_output(parent: etree._Element) -> dict[str, list[dict[str, Any]]]:
+    """The camunda:inputOutput directly under `parent` as {"inputs": [...], "outputs": [...]}."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for tag, key in (("inputParameter", "inputs"), ("outputParameter", "outputs")):
+        params = [{"name": p.get("name") or "", "value": _value(p)}
+                  for p in elements(parent, f"./camunda:inputOutput/camunda:{tag}", NSMAP)]
+        if params:
+            found[key] = params
+    return found
+
+
+def service_wiring(node: etree._Element) -> dict[str, Any]:
+    """How a service task reaches its connector: camunda:connector (id and mappings), the task's own
+    camunda:inputOutput, and camunda:failedJobRetryTimeCycle."""
+    wiring: dict[str, Any] = {}
+    extensions = node.find(f"{{{BPMN_NS}}}extensionElements")
+    if extensions is None:
+        return wiring
+    connector = extensions.find(f"{{{CAMUNDA_NS}}}connector")
+    if connector is not None:
+        connector_id = connector.findtext(f"{{{CAMUNDA_NS}}}connectorId") or ""
+        wiring["connector_id"] = connector_id.strip()
+        wiring.update({f"connector_{k}": v for k, v in input_output(connector).items()})
+    wiring.update({f"task_{k}": v for k, v in input_output(extensions).items()})
+    cycle = extensions.findtext(f"{{{CAMUNDA_NS}}}failedJobRetryTimeCycle")
+    if cycle and cycle.strip():
+        wiring["retry_cycle"] = cycle.strip()
+    return wiring
+
+
+def error_variables(node: etree._Element) -> dict[str, str]:
+    """camunda:errorCodeVariable / errorMessageVariable of a boundary event's error definition."""
+    definition = node.find(f"{{{BPMN_NS}}}errorEventDefinition")
+    if definition is None:
+        return {}
+    names = {"code": _camunda(definition, "errorCodeVariable"),
+             "message": _camunda(definition, "errorMessageVariable")}
+    return {key: value.strip() for key, value in names.items() if value and value.strip()}
+
+
+def _process_sla(node: etree._Element) -> dict[str, str]:
+    """The `sla.*` properties of the process around a flow node: defaults for its user tasks."""
+    if local_name(node) not in ("userTask", "manualTask", "task"):
+        return {}
+    parent = node.getparent()
+    while parent is not None and local_name(parent) != "process":
+        parent = parent.getparent()
+    if parent is None:
+        return {}
+    return {k: v for k, v in properties(parent).items() if k.startswith("sla.")}
 
 
 def _is_none_start_event(node: etree._Element) -> bool:

@@ -24,6 +24,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessPars
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser as SpiffBusinessRuleTaskParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
+from .dmn.catalog import DecisionCatalog
+from .dmn.task import DecisionTask, decision_task
 from .metadata import CAMUNDA_NS, NSMAP, task_metadata
 from .specs import ConnectorServiceTask, ExternalServiceTask
 from .xmlsafe import elements
@@ -68,12 +70,13 @@ class BusinessRuleTaskParser(_Extensions, SpiffBusinessRuleTaskParser):  # type:
         return spiff or node.get(_DECISION_REF)
 
     def create_task(self) -> Any:
-        if not self.get_decision_ref(self.node):
+        decision_ref = self.get_decision_ref(self.node)
+        if not decision_ref:
             raise ValidationException(
                 "this business rule task names no decision: set camunda:decisionRef (Camunda Modeler) "
                 "or spiffworkflow:calledDecisionId (SpiffArena)",
                 node=self.node, file_name=self.filename)
-        return super().create_task()
+        return decision_task(self, decision_ref)  # Baton's decision engine (bpmn/dmn), not SpiffWorkflow's
 
 
 class ServiceTaskParser(_Extensions, SpiffTaskParser):  # type: ignore[misc]
@@ -108,7 +111,7 @@ def _parser_classes() -> dict[str, tuple[type, type]]:
     classes[full_tag("parallelGateway")] = (_with_extensions(GatewayParser), ParallelGateway)
     classes[full_tag("eventBasedGateway")] = (_with_extensions(EventBasedGatewayParser), EventBasedGateway)
     classes[full_tag("adHocSubProcess")] = (_with_extensions(AdHocSubprocessParser), AdHocSubprocess)
-    classes[full_tag("businessRuleTask")] = (BusinessRuleTaskParser, classes[full_tag("businessRuleTask")][1])
+    classes[full_tag("businessRuleTask")] = (BusinessRuleTaskParser, DecisionTask)
     classes[full_tag("serviceTask")] = (ServiceTaskParser, ExternalServiceTask)
     return classes
 
@@ -121,8 +124,8 @@ class BatonProcessParser(SpiffProcessParser):  # type: ignore[misc]
         self.process_executable = True
 
 
-class BatonParser(SpiffBpmnParser):  # type: ignore[misc]
-    """SpiffWorkflow's parser with Baton's tag table. One instance per deployment (it is stateful)."""
+class BatonParser(DecisionCatalog, SpiffBpmnParser):  # type: ignore[misc]
+    """SpiffWorkflow's parser with Baton's tag table and decision catalog. One per deployment (stateful)."""
 
     PROCESS_PARSER_CLASS = BatonProcessParser
     OVERRIDE_PARSER_CLASSES = _parser_classes()

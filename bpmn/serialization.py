@@ -23,6 +23,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter, SpiffBpmnTaskConverter
 from SpiffWorkflow.task import Task
 
+from .dmn.task import DecisionTask, DecisionTaskConverter
 from .errors import BpmnError
 from .specs import ConnectorServiceTask, ExternalServiceTask
 
@@ -79,6 +80,7 @@ def _registry() -> DefaultRegistry:
     config[BpmnSubWorkflow] = _SubWorkflowConverter
     config[ExternalServiceTask] = SpiffBpmnTaskConverter
     config[ConnectorServiceTask] = ServiceTaskConverter
+    config[DecisionTask] = DecisionTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     BpmnTaskSpecConverter(BpmnServiceTask, registry, typename="BpmnServiceTask")
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))

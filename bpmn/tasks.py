@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from . import sla
 from .metadata import split_list
 from .stepping import FAILURE_KEY
 
@@ -36,6 +37,11 @@ class HumanTask:
     properties: dict[str, str]
     problems: tuple[str, ...] = field(default=(), compare=False)
     """Expressions (assignee, candidates, defaults) that could not be evaluated, one message each."""
+    follow_up_date: str | None = None
+    """Raw camunda:followUpDate."""
+    sla: dict[str, str] = field(default_factory=dict, compare=False)
+    """The SLA settings that apply (`due`, `followUp`, `calendar`, `nudge`, `escalate`, `reassign`),
+    from the task, its lane's or its process's defaults, `${...}` evaluated (see bpmn.sla)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,10 @@ class _Evaluator:
                 found.append(str(result))
         return tuple(dict.fromkeys(name for name in found if name))
 
+    def setting(self, raw: str, what: str) -> str | None:
+        """An SLA setting as text, `${...}` evaluated (a date becomes ISO 8601, a timedelta a duration)."""
+        return sla.as_text(self.value(raw, what))
+
     def default(self, raw: str | None, what: str) -> str | None:
         if raw is None or not _is_expression(raw):
             return raw
@@ -127,6 +137,10 @@ def human_task(task: Any, evaluate: Evaluate) -> HumanTask:
         fields.append({**raw, "default": default})
     properties = {str(k): str(v) for k, v in (extensions.get("properties") or {}).items() if v is not None}
     properties.update({k: str(v) for k, v in meta.get("properties", {}).items()})
+    raw_sla = sla.settings_for(properties, meta.get("process_sla", {}), spec.lane,
+                               meta.get("due_date"), meta.get("follow_up_date"))
+    settings = {name: text for name, raw in raw_sla.items()
+                if (text := evaluator.setting(raw, f"SLA setting {name}")) is not None}
     return HumanTask(
         id=str(task.id),
         element_id=spec.bpmn_id,
@@ -142,6 +156,8 @@ def human_task(task: Any, evaluate: Evaluate) -> HumanTask:
         priority=meta.get("priority"),
         properties=properties,
         problems=tuple(evaluator.problems),
+        follow_up_date=meta.get("follow_up_date"),
+        sla=settings,
     )
 
 

@@ -130,7 +130,8 @@ def test_unevaluable_assignee_is_reported_on_the_task_not_raised() -> None:
     assert task.assignee is None
     assert task.candidate_groups == ("finance",)
     assert task.form_fields[1]["default"] == "${amount}"
-    assert len(task.problems) == 2
+    assert len(task.problems) == 3  # assignee, candidateGroups, and the dueDate (an SLA setting)
+    assert any(p.startswith("SLA setting due '${dueDate}'") for p in task.problems)
 
 
 @pytest.mark.parametrize(("amount", "urgent", "expected"), [(500, False, "Big"), (500, True, "Small"),
