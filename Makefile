@@ -5,12 +5,30 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck perf clean
+.PHONY: help install frontend run test lint typecheck perf clean
 
 help: ## List these targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(STAMP) ## Create .venv and install Baton with its dev tools (quick when done)
+install: $(STAMP) frontend ## Create .venv, install Baton with its dev tools, build the browser assets (quick when done)
+
+# The modeller and the live diagrams are bundled from package.json by esbuild into static/dist/
+# (not committed). Without npm the Python install still completes; those pages then say so.
+NODE_STAMP := node_modules/.baton-installed
+DIST       := static/dist/modeller.js
+
+frontend: ## Build the browser assets: npm ci + esbuild (needs Node.js 18+; skipped without npm)
+	@if [ ! -f package.json ]; then exit 0; fi; \
+	if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(DIST); else \
+	  echo "npm not found: skipping the front-end build. The modeller and live diagrams need it:" >&2; \
+	  echo "install Node.js 18+ (with npm) and run 'make install' again." >&2; fi
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(DIST): $(NODE_STAMP) scripts/build-frontend.mjs .bpmnlintrc $(wildcard static/src/*)
+	npm run --silent build
 
 # Re-installs only when pyproject.toml is newer than the last install.
 $(STAMP): pyproject.toml
@@ -43,6 +61,6 @@ perf: install ## Run the benchmarks in tests/perf (they print figures)
 	  echo "== $$f"; $(BIN)/python $$f; ran=1; done; \
 	  test -n "$$ran" || echo "No benchmarks in tests/perf yet."
 
-clean: ## Remove .venv and caches (keeps instance/, your data)
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove .venv, node_modules, built assets and caches (keeps instance/, your data)
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules static/dist test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -6,6 +6,7 @@ import hashlib
 import warnings as python_warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
@@ -18,7 +19,7 @@ from .errors import BpmnError, ModelInvalid, Problem
 from .metadata import BPMN_NS, process_metadata
 from .parser import BatonParser
 from .problems import from_unexpected, from_validation_exception
-from .timers import TimerStart, timer_starts, use_baton_timers
+from .timers import TimerStart, first_start, timer_starts, use_baton_timers
 from .validation import schema_findings
 from .xmlsafe import MAX_BYTES, line, load_xml, local_name
 
@@ -167,6 +168,21 @@ def _parse(roots: dict[str, etree._Element], bpmn: dict[str, etree._Element], dm
     return runnable, definitions
 
 
+def _timer_start_problems(
+    file: str, process: etree._Element, starts: tuple[TimerStart, ...]
+) -> list[Problem]:
+    """A timer start event must give a schedule at deployment: it has no variables to read."""
+    problems = []
+    for start in starts:
+        try:
+            first_start(start, datetime.now(UTC))
+        except Exception as exc:  # any expression or value error becomes a problem for the modeller
+            element = next((e for e in process.iter() if e.get("id") == start.element_id), process)
+            problems.append(Problem(file, line(element), start.element_id,
+                                    f"the timer of start event {start.name!r} gives no schedule: {exc}"))
+    return problems
+
+
 def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> Bundle:
     """Parse the files of one deployment; raise ModelInvalid with every problem found.
 
@@ -225,5 +241,8 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> B
             candidate_starter_users=tuple(meta["candidate_starter_users"]),
             startable_by_hand=meta["startable_by_hand"], lanes=tuple(meta["lanes"]),
             timer_starts=tuple(timer_starts(definitions[pid].spec))))
+        problems.extend(_timer_start_problems(file, node, infos[-1].timer_starts))
+    if problems:
+        raise ModelInvalid(_dedupe(problems))
     return Bundle(processes=infos, warnings=_dedupe(warnings), checksum=checksum(files),
                   definitions=definitions)

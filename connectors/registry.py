@@ -45,6 +45,7 @@ class Registry:
         self._aliases[alias] = name
 
     def resolve(self, name: str) -> str | None:
+        """The registered name `name` stands for (itself, or what it is an alias of), else None."""
         if name in self._connectors:
             return name
         return self._aliases.get(name)
@@ -62,10 +63,24 @@ class Registry:
         return self.get(name)(params, context)
 
 
+HTTP_METHODS = ("Get", "Post", "Put", "Patch", "Delete", "Head")
+"""SpiffArena names its http operators `http/<Method>Request` (and `...RequestV2`)."""
+
+
 def default_registry() -> Registry:
-    """A registry with the built-in connectors (none yet besides `echo`, for wiring checks)."""
+    """A registry with the built-in connectors under Baton's names and the ones modellers write.
+
+    `http` (Camunda Modeler's `http-connector`; SpiffArena's `http/GetRequest`, ...), `email`
+    (`mail-send`, the camunda-bpm-mail connector id), and `echo` for checking a model's wiring.
+    """
+    from connectors import email, http  # here: both modules import this one
+
     registry = Registry()
     registry.register("echo", _echo)
+    registry.register("http", http.call, "http-connector")
+    registry.register("email", email.call, "mail-send", "mail", "smtp/SendEmail")
+    for method in HTTP_METHODS:
+        registry.register(f"http/{method}Request", http.for_method(method.upper()), f"http/{method}RequestV2")
     return registry
 
 

@@ -46,6 +46,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(web)
 
+    from server import (
+        services,  # noqa: F401  (registers the service-call side table and retry handler)
+        sla,  # noqa: F401  (registers the SLA ladder side table and step handler)
+        timer_sync,  # noqa: F401  (registers the timers side table and handlers)
+    )
     from server.cli import init_app as init_cli
 
     init_cli(app)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Select, exists, func, or_, select
 
-from server import owners
+from server import owners, sla_state
+from server.clock import utcnow
 from server.db import db
 from server.models import Instance, ProcessVersion, Task, TaskAccess, User
 
@@ -66,8 +67,12 @@ def visible_tasks(
     instance_id: int | None = None,
     mine: bool = False,
     candidate_only: bool = False,
+    urgent_first: bool = False,
 ) -> Select[tuple[Task]]:
-    """Tasks the user may see, oldest first; `mine` = assigned to them, `candidate_only` = group queue."""
+    """Tasks the user may see, oldest first; `mine` = assigned to them, `candidate_only` = group queue.
+
+    `urgent_first`: escalated and overdue tasks first, then those at risk (see server.sla_state).
+    """
     query = select(Task)
     if state != "all":
         query = query.where(Task.state == state)
@@ -87,6 +92,8 @@ def visible_tasks(
         if state != "all":
             sub = sub.where(TaskAccess.state == state)
         query = query.where(Task.id.in_(sub))
+    if urgent_first:
+        query = query.order_by(sla_state.urgency(utcnow()))
     return query.order_by(Task.created_at, Task.id)
 
 

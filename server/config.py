@@ -54,6 +54,8 @@ def from_environment(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(folder),
         "BATON_BASE_URL": (os.environ.get("BATON_BASE_URL") or "").rstrip("/") or None,
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "Baton <baton@localhost>",
         "BATON_STEP_BUDGET": int(os.environ.get("BATON_STEP_BUDGET") or DEFAULT_STEP_BUDGET),
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -146,6 +146,9 @@ def _store(
         db.session.add(pv)
         versions.append(pv)
     db.session.flush()
+    from server import timer_sync
+
+    timer_sync.on_deployed(versions, bundle)
     db.session.commit()
     return Deployed(deployment, versions, warnings)
 

@@ -195,9 +195,19 @@ def advance_safely(change: Change, action: Callable[[], None]) -> dict[str, Any]
 
 
 def start_instance(
-    version: ProcessVersion, actor: User, variables: dict[str, Any], business_key: str | None = None
+    version: ProcessVersion,
+    actor: User,
+    variables: dict[str, Any],
+    business_key: str | None = None,
+    *,
+    start_event: str | None = None,
+    in_transaction: Callable[[Change], None] | None = None,
 ) -> Instance:
-    """Create an instance of a deployed process version and run it to its first wait states."""
+    """Create an instance of a deployed process version and run it to its first wait states.
+
+    `start_event` names the timer start event whose timer fired (server/timer_sync.py);
+    `in_transaction(change)` runs inside the same transaction, before the engine does.
+    """
     definition = definition_for(version)
     now = utcnow()
     row = Instance(
@@ -225,10 +235,14 @@ def start_instance(
             data={"variables": variables, "business_key": business_key, "version": version.version},
         )
     )
+    if in_transaction is not None:
+        in_transaction(change)
     holder: list[bpmn.Instance] = []
 
     def run() -> None:
-        holder.append(bpmn.Instance.start(definition, dict(variables), step_budget=_budget()))
+        holder.append(
+            bpmn.Instance.start(definition, dict(variables), step_budget=_budget(), start_event=start_event)
+        )
 
     extra = advance_safely(change, run)
     if not holder:  # looped before its first wait state: keep the record, in error

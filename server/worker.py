@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 from typing import Any
 
@@ -47,14 +48,21 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     """Work Baton's queues until stopped (or, with `burst`, until they are empty).
 
     The scheduler runs alongside, so jobs enqueued for later (timers, retry backoffs) start on
-    time. SIGTERM or Ctrl-C finishes the current job first (a second one stops at once). Logs go
+    time, and so does the due-timer poller (server/timer_poller.py) unless `burst` is set.
+    SIGTERM or Ctrl-C finishes the current job first (a second one stops at once). Logs go
     to stdout, errors to stderr.
     """
+    from server.timer_poller import start_poller
+
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # else a log line per engine task state change
     worker = make_worker(app)
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    poller = None if burst else start_poller(app)
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:  # RQ leaves its own handlers installed; give the caller back its own
+        if poller is not None:
+            poller.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from server.clock import iso
 from server.db import db
-from server.models import Instance, ProcessVersion, Task
+from server.incidents import open_for_instance
+from server.models import Incident, Instance, ProcessVersion, Task
 from server.projection import form_json
+from server.sla_state import sla_json, state_of
 
 
 def task_json(task: Task) -> dict[str, Any]:
@@ -26,6 +28,8 @@ def task_json(task: Task) -> dict[str, Any]:
         "candidate_groups": list(task.candidate_groups or []),
         "priority": task.priority,
         "due_at": iso(task.due_at),
+        "sla_state": state_of(task),
+        "sla": sla_json(task),
         "created_at": iso(task.created_at),
         "claimed_at": iso(task.claimed_at),
         "completed_at": iso(task.completed_at),
@@ -60,6 +64,7 @@ def instance_json(row: Instance, open_tasks: list[Task] | None = None) -> dict[s
         "data": row.data,
         "open_tasks": [task_json(t) for t in open_tasks],
         "waiting": list(row.waiting or []),
+        "incidents": [incident_summary(i) for i in open_for_instance(row.id)],
     }
 
 
@@ -73,4 +78,16 @@ def process_json(pv: ProcessVersion) -> dict[str, Any]:
         "startable": pv.startable,
         "start_form": form_json(pv.start_form or []),
         "deployed_at": iso(pv.created_at),
+    }
+
+
+def incident_summary(incident: Incident) -> dict[str, Any]:
+    """What the instance JSON says about one of its open incidents (details: /api/v1/incidents/<id>)."""
+    return {
+        "id": incident.id,
+        "kind": incident.kind,
+        "element_id": incident.element_id,
+        "task_id": incident.task_id,
+        "message": incident.message,
+        "created_at": iso(incident.created_at),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from server.models.audit import Event
 from server.models.deployment import Deployment, DeploymentFile, ProcessVersion
 from server.models.instance import Instance
+from server.models.model_draft import ProcessModel
 from server.models.notification import Notification
 from server.models.people import ApiToken, Group, Membership, User, UserRole
 from server.models.service import Incident, ServiceCall
@@ -21,6 +22,7 @@ __all__ = [
     "Instance",
     "Membership",
     "Notification",
+    "ProcessModel",
     "ProcessVersion",
     "ServiceCall",
     "Task",

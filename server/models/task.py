@@ -23,6 +23,7 @@ class Task(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_tasks_instance_state", "instance_id", "state"),
         Index("ix_tasks_state_created", "state", "created_at", "id"),
         Index("ix_tasks_assignee_state", "assignee", "state", "created_at"),
+        Index("ix_tasks_state_due", "state", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -51,6 +52,8 @@ class Task(db.Model):  # type: ignore[name-defined,misc]
     last_nudged_at: Mapped[datetime | None] = mapped_column(DateTime)
     escalated_to: Mapped[str | None] = mapped_column(String(330))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When 75% of the time from opening to due has passed (bpmn.sla.AT_RISK_SHARE): "at risk" in SQL.
+    at_risk_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     instance: Mapped[Instance] = relationship(lazy="joined")
 

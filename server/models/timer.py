@@ -15,7 +15,8 @@ from server.db import db
 # version: creates instances), "sla" (one step of a user task's SLA ladder), "retry" (the next
 # attempt of a service call).
 TIMER_KINDS = ("bpmn", "start", "sla", "retry")
-TIMER_STATUSES = ("pending", "fired", "cancelled")
+# "firing": claimed by a worker whose handler has not finished yet (see server/timers.py).
+TIMER_STATUSES = ("pending", "firing", "fired", "cancelled")
 
 
 class Timer(db.Model):  # type: ignore[name-defined,misc]

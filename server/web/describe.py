@@ -79,10 +79,29 @@ def happening(event: Event) -> Happening:
         return Happening("Instance failed", "error", actor, None, str(data.get("error") or ""))
     if kind == "instance_cancelled":
         return Happening("Cancelled the instance", "stop", actor)
+    if kind.startswith("sla_"):
+        return _sla_happening(kind, task, actor, data)
     if kind == "step_budget_exceeded":
         error = str(data.get("error") or "")
         return Happening("Stopped: the model kept looping", "error", actor, None, error)
     return Happening(kind.replace("_", " ").capitalize(), "other", actor, data or None)
+
+
+def _sla_happening(kind: str, task: str, actor: str, data: dict[str, Any]) -> Happening:
+    """What an SLA ladder step did (server.sla), in words."""
+    actor = "Baton (SLA)" if actor == "sla" else actor
+    step = str(data.get("step") or "")
+    to = ", ".join(data.get("to") or []) if isinstance(data.get("to"), list) else str(data.get("to") or "")
+    if kind == "sla_nudged":
+        return Happening(f"Reminded about {task}", "claim", actor, None, f"{step}; told {to or 'nobody'}")
+    if kind == "sla_escalated":
+        note = f"{step}; to {data.get('escalated_to')}" + (f" ({to})" if to else " (nobody to tell)")
+        return Happening(f"Escalated {task}", "error", actor, None, note)
+    if kind == "sla_reassigned":
+        return Happening(f"Reassigned {task}", "claim", actor, None, f"from {data.get('previous')} to {to}")
+    if kind == "sla_invalid":
+        return Happening(f"SLA of {task} could not be read", "error", actor, None, str(data.get("error")))
+    return Happening(f"SLA step for {task} skipped", "other", actor, None, str(data.get("reason") or step))
 
 
 def submitted_rows(form: dict[str, Any], values: dict[str, Any] | None) -> list[tuple[str, Any]]:

@@ -53,7 +53,11 @@ def nav_items() -> list[NavItem]:
     ]
     if access.can_deploy(user):
         items.append(NavItem("Deploy", "web.deploy", "deploy"))
+        items.append(NavItem("Models", "web.models", "modeller"))
+    if user.sees_everything:
+        items.append(NavItem("SLA", "web.sla_page", "sla"))
     if user.is_admin:
+        items.append(NavItem("Incidents", "web.incidents", "incidents"))
         items.append(NavItem("Admin", "web.users", "admin"))
     return items
 
@@ -65,7 +69,7 @@ def current_area() -> str:
     module = (getattr(view, "__module__", "") or "").rsplit(".", 1)[-1]
     if module == "tokens" and current_user.is_authenticated and current_user.is_admin:
         return "admin"  # admins reach tokens through the Admin tabs
-    return {"users": "admin", "groups": "admin", "tasks": "work"}.get(module, module)
+    return {"users": "admin", "groups": "admin", "tasks": "work", "maps": "modeller"}.get(module, module)
 
 
 @web.app_context_processor

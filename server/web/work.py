@@ -16,8 +16,8 @@ LIST_LIMIT = 50  # rows per section; the Instances page has the rest
 @web.get("/")
 def work() -> str:
     user = auth.user()
-    mine_query = access.visible_tasks(user, mine=True)
-    group_query = access.visible_tasks(user, candidate_only=True)
+    mine_query = access.visible_tasks(user, mine=True, urgent_first=True)
+    group_query = access.visible_tasks(user, candidate_only=True, urgent_first=True)
     started_query = select(Instance).where(Instance.started_by_id == user.id).order_by(Instance.id.desc())
     return render_template(
         "work.html",

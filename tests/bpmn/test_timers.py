@@ -231,3 +231,11 @@ def test_repeating_intervals() -> None:
     assert parse_cycle("R/PT10S", MONDAY).cycles == -1
     with pytest.raises(TimerValueError):
         parse_cycle("every day", MONDAY)
+
+
+def test_a_timer_start_event_that_gives_no_schedule_is_refused_at_deployment() -> None:
+    with pytest.raises(bpmn.ModelInvalid) as caught:
+        bundle_of("timer_start_needs_a_variable.bpmn")
+    [problem] = caught.value.problems
+    assert problem.element_id == "Schedule" and problem.line is not None
+    assert "firstMonday" in problem.message

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import queue
 import shlex
 import signal
 import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # perfkit
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project (bpmn, server)
@@ -68,11 +70,17 @@ def two_clients(baton: Baton, instances: int) -> tuple[Run, list[Run]]:
     ]
     for proc in procs:
         proc.start()
+    answers: list[tuple[Any, ...]] = []
     try:
-        answers = [results.get(timeout=1800) for _ in procs]
+        while len(answers) < len(procs):
+            try:
+                answers.append(results.get(timeout=1))
+            except queue.Empty:
+                if not any(proc.is_alive() for proc in procs) and results.empty():
+                    raise RuntimeError("a client process died without a result") from None
     finally:
         for proc in procs:
-            proc.join(timeout=10)
+            proc.join(timeout=10 if len(answers) == len(procs) else 0.1)
             if proc.is_alive():
                 proc.terminate()
                 proc.join(timeout=5)
@@ -172,6 +180,7 @@ def benchmark(args: argparse.Namespace, baton: Baton, report: Report) -> None:
 def main() -> int:
     args = parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a kill still runs the cleanup below
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started in background
     report = Report()
     baton = Baton(keep=args.keep)
     failed = False

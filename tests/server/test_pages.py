@@ -76,8 +76,8 @@ def test_navigation_follows_the_roles(app: Flask, api: Api, browser: Browser) ->
     make_user(app, "pat@test.example", roles=("participant",))
     make_user(app, "ana@test.example", roles=("analyst",))
     expected = {
-        ADMIN: ["My work", "Processes", "Instances", "Deploy", "Admin"],
-        "ana@test.example": ["My work", "Processes", "Instances", "Deploy"],
+        ADMIN: ["My work", "Processes", "Instances", "Deploy", "Models", "SLA", "Incidents", "Admin"],
+        "ana@test.example": ["My work", "Processes", "Instances", "Deploy", "Models"],
         "pat@test.example": ["My work", "Processes", "Instances"],
     }
     for email, items in expected.items():

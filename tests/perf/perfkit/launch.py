@@ -119,16 +119,6 @@ class Baton:
         _wait_for_port(self.port, proc, 60, log)
         self.web_log = log
 
-    @property
-    def web_pids(self) -> list[int]:
-        """The gunicorn worker processes (children of the arbiter), for a profiler to attach to."""
-        arbiter = self.procs[-1].pid
-        try:
-            out = subprocess.run(["pgrep", "-P", str(arbiter)], capture_output=True, text=True).stdout
-        except FileNotFoundError:
-            return []
-        return [int(x) for x in out.split()]
-
     def stop(self) -> None:
         """Stop every process started here (each leads its own session), then remove the folder."""
         for proc in reversed(self.procs):

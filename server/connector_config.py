@@ -1,0 +1,172 @@
+"""Which connectors this server runs, under which names, with which settings, timeouts and retries.
+
+Configuration (app config first, else the environment variable of the same name):
+- BATON_CONNECTOR_BINDINGS: JSON object binding names a model uses that Baton cannot run by itself
+  (a `camunda:class`, a delegate bean, an external-task topic) to a connector:
+  `{"org.example.ScoreDelegate": "http"}`.
+- BATON_CONNECTOR_SETTINGS: JSON object of settings per connector, e.g.
+  `{"email": {"host": "smtp.example.org", "port": 587, "starttls": true, "user": "...",
+  "password": "...", "from": "baton@example.org"}}`. Without email settings, SMTP_URL
+  (`smtp://user:password@host:port?starttls=1&from=...`) is used.
+- BATON_SERVICE_TIMEOUT_S: longest a connector call may take (30 s).
+- BATON_SERVICE_LEASE_S: how long past its timeout a running call is presumed lost with its worker
+  and is run again with the same idempotency key (30 s).
+- BATON_SERVICE_RETRY: the retry cycle of tasks whose model names none (`R3/PT10S` style; by
+  default three attempts, 10 s then 60 s apart).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import Flask, current_app
+
+import bpmn
+import connectors
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_LEASE_S = 30.0
+_KEY = "baton.connectors"
+
+KIND_WORDS = {
+    "connector": "the connector id",
+    "external": "the external-task topic",
+    "class": "the Java class (camunda:class)",
+    "delegateExpression": "the delegate expression (camunda:delegateExpression)",
+    "expression": "the expression (camunda:expression)",
+    "operator": "the SpiffArena operator",
+}
+
+
+@dataclass(frozen=True)
+class ConnectorSetup:
+    """The registry with this server's bindings, and the settings handed to each connector."""
+
+    registry: connectors.Registry
+    settings: dict[str, dict[str, Any]]
+    broken_bindings: dict[str, str]
+    """Bindings that name no connector: alias -> why, said in the incident of a task that uses one."""
+
+
+def _json_setting(app: Flask, name: str) -> dict[str, Any]:
+    value = app.config.get(name)
+    if value is None:
+        value = os.environ.get(name) or "{}"
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            log.error("%s is not valid JSON (%s); ignoring it", name, exc)
+            return {}
+    if not isinstance(value, dict):
+        log.error("%s must be a JSON object; ignoring it", name)
+        return {}
+    return value
+
+
+def _smtp_settings(url: str) -> dict[str, Any]:
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    settings: dict[str, Any] = {"host": parts.hostname or "", "ssl": parts.scheme == "smtps"}
+    if parts.port:
+        settings["port"] = parts.port
+    if parts.username:
+        settings["user"] = unquote(parts.username)
+        settings["password"] = unquote(parts.password or "")
+    if "starttls" in query:
+        settings["starttls"] = query["starttls"]
+    if "from" in query:
+        settings["from"] = query["from"]
+    return settings
+
+
+def build(app: Flask) -> ConnectorSetup:
+    """The connector set-up of `app` (built once, kept on the app)."""
+    found: ConnectorSetup | None = app.extensions.get(_KEY)
+    if found is not None:
+        return found
+    registry = connectors.default_registry()
+    broken: dict[str, str] = {}
+    for alias, target in _json_setting(app, "BATON_CONNECTOR_BINDINGS").items():
+        try:
+            registry.alias(str(alias), str(target))
+        except connectors.UnknownConnector as exc:
+            broken[str(alias)] = f"it is bound to {target!r}, but {exc}"
+            log.error("BATON_CONNECTOR_BINDINGS: %s -> %s: %s", alias, target, exc)
+    settings = {str(k): dict(v) for k, v in _json_setting(app, "BATON_CONNECTOR_SETTINGS").items()
+                if isinstance(v, dict)}
+    smtp_url = app.config.get("SMTP_URL") or os.environ.get("SMTP_URL")
+    if "email" not in settings and smtp_url:
+        settings["email"] = _smtp_settings(str(smtp_url))
+    setup = ConnectorSetup(registry, settings, broken)
+    app.extensions[_KEY] = setup
+    return setup
+
+
+def current() -> ConnectorSetup:
+    return build(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _seconds(name: str, default: float) -> float:
+    value = current_app.config.get(name, os.environ.get(name))
+    try:
+        return float(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        log.error("%s=%r is not a number of seconds; using %s", name, value, default)
+        return default
+
+
+def timeout_s() -> float:
+    """The longest a connector call may take, in seconds."""
+    return _seconds("BATON_SERVICE_TIMEOUT_S", DEFAULT_TIMEOUT_S)
+
+
+def lease() -> timedelta:
+    """How long after its start a running call counts as lost (its timeout plus the lease margin)."""
+    return timedelta(seconds=timeout_s() + _seconds("BATON_SERVICE_LEASE_S", DEFAULT_LEASE_S))
+
+
+def default_retry() -> bpmn.RetryPolicy:
+    """The retry policy of tasks whose model names none."""
+    cycle = current_app.config.get("BATON_SERVICE_RETRY", os.environ.get("BATON_SERVICE_RETRY"))
+    if cycle:
+        try:
+            return bpmn.parse_retry_cycle(str(cycle))
+        except bpmn.RetryCycleInvalid as exc:
+            log.error("BATON_SERVICE_RETRY: %s; using the default", exc)
+    return bpmn.DEFAULT_RETRY
+
+
+def resolve(implementation: str, name: str | None) -> tuple[str | None, str | None]:
+    """(registered connector name, None) for a task's connector, or (None, why Baton cannot run it)."""
+    setup = current()
+    if not name:
+        if implementation == "none":
+            return None, ("this service task names no implementation: give it a connector "
+                          "(camunda:connector, an external topic, or a SpiffArena operator)")
+        return None, f"this service task's {KIND_WORDS.get(implementation, implementation)} is empty"
+    resolved = setup.registry.resolve(name)
+    if resolved is not None:
+        return resolved, None
+    what = KIND_WORDS.get(implementation, "the name")
+    if name in setup.broken_bindings:
+        return None, f"{what} {name!r} cannot run: {setup.broken_bindings[name]}"
+    known = ", ".join(name for name in setup.registry.names() if "/" not in name)
+    hint = (f"bind it to one of Baton's connectors ({known}) with BATON_CONNECTOR_BINDINGS, "
+            f'e.g. {{"{name}": "http"}}, then retry the incident')
+    if implementation in ("class", "delegateExpression", "expression"):
+        return None, f"Baton cannot run {what} {name!r}: it is Java code that only Camunda runs; {hint}"
+    return None, f"Baton has no connector for {what} {name!r}; {hint}"
+
+
+def settings_for(name: str) -> dict[str, Any]:
+    """The settings handed to connector `name` (a registered name)."""
+    return dict(current().settings.get(name, {}))
