@@ -56,4 +56,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_cli(app)
     if not app.debug:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # else a log line per engine task state change
     return app

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select, union_all
+from sqlalchemy.orm import lazyload
 
 from server import owners, sla_state
 from server.clock import utcnow
@@ -95,6 +96,43 @@ def visible_tasks(
     if urgent_first:
         query = query.order_by(sla_state.urgency(utcnow()))
     return query.order_by(Task.created_at, Task.id)
+
+
+def task_page(user: User, *, state: str, limit: int, offset: int) -> tuple[list[Task], int]:
+    """One page of the tasks a non-admin may see, and their total, straight from the visibility index.
+
+    Each of the user's principals is one ordered range of `ix_task_access_principal`, read only as
+    far as the page needs (offset + limit rows); the ranges are merged and de-duplicated (a task can
+    be offered to me and to my group). The total counts the same index, never the task rows.
+    """
+    principals = _principals(user)
+    ranges = [
+        select(TaskAccess.task_id, TaskAccess.created_at)
+        .where(TaskAccess.principal == principal, TaskAccess.state == state)
+        .order_by(TaskAccess.created_at, TaskAccess.task_id)
+        .limit(offset + limit)
+        .subquery()
+        for principal in principals
+    ]
+    merged = union_all(*(select(r.c.task_id, r.c.created_at) for r in ranges)).subquery()
+    page_ids = [
+        task_id
+        for task_id, _ in db.session.execute(
+            select(merged.c.task_id, func.min(merged.c.created_at).label("created"))
+            .group_by(merged.c.task_id)
+            .order_by("created", merged.c.task_id)
+            .limit(limit)
+            .offset(offset)
+        )
+    ]
+    rows = db.session.scalars(select(Task).where(Task.id.in_(page_ids)).options(lazyload(Task.instance)))
+    tasks = {t.id: t for t in rows}
+    total = db.session.scalar(
+        select(func.count(func.distinct(TaskAccess.task_id))).where(
+            TaskAccess.principal.in_(principals), TaskAccess.state == state
+        )
+    )
+    return [tasks[i] for i in page_ids if i in tasks], int(total or 0)
 
 
 def visible_instances(user: User) -> Select[tuple[Instance]]:

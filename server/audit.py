@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from server.clock import iso
 from server.db import db
@@ -93,7 +93,7 @@ def append(
         )
         prev = h
     if rows:
-        db.session.execute(insert(Event), rows)
+        db.session.execute(Event.__table__.insert(), rows)
     return seq, prev
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 import bpmn
 import forms
@@ -26,9 +29,19 @@ class Completion:
 
 
 def form_json(fields: list[dict[str, Any]]) -> dict[str, Any]:
-    """A task's or start event's form as the API shows it (definitions are checked at deploy)."""
+    """A task's or start event's form as the API shows it (definitions are checked at deploy).
+
+    Many tasks share one form definition, so the built form is cached by its definition's text.
+    """
+    if not fields:
+        return {"fields": []}
+    return copy.deepcopy(_form_json(json.dumps(fields, sort_keys=True, default=str)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _form_json(fields_text: str) -> dict[str, Any]:
     try:
-        return forms.form_from_fields(fields).to_dict()
+        return forms.form_from_fields(json.loads(fields_text)).to_dict()
     except forms.FormsError:
         return {"fields": []}
 
@@ -42,10 +55,9 @@ def sync(
 ) -> list[PendingEvent]:
     """Insert newly ready tasks, close the ones the engine moved past; return the events to record."""
     if open_rows is None:
-        open_rows = {
-            t.id: t
-            for t in db.session.scalars(select(Task).where(Task.instance_id == row.id, Task.state == "open"))
-        }
+        columns = select(Task.id, Task.assignee, Task.element_id, Task.name)
+        query = columns.where(Task.instance_id == row.id, Task.state == "open")
+        open_rows = {t.id: t for t in db.session.execute(query)}  # type: ignore[misc]
     ready = {t.id: t for t in wf.human_tasks()} if wf.status == "running" else {}
     events: list[PendingEvent] = []
 
@@ -119,8 +131,8 @@ def sync(
             )
         )
     if new_tasks:
-        db.session.execute(insert(Task), new_tasks)
-        db.session.execute(insert(TaskAccess), access)
+        db.session.execute(Task.__table__.insert(), new_tasks)
+        db.session.execute(TaskAccess.__table__.insert(), access)
     return events
 
 

@@ -49,14 +49,18 @@ def sync_ladders(change: Change, wf: bpmn.Instance) -> None:
             arm_ladder(change, task, human)
             if task.assignee:
                 _tell_assignee(change, task)
-    closed = select(Task.id).where(Task.instance_id == change.row.id, Task.state != "open")
-    db.session.execute(
-        update(Timer)
-        .where(Timer.instance_id == change.row.id, Timer.kind == KIND, Timer.status == "pending",
-               Timer.task_id.in_(closed))
-        .values(status="cancelled")
-        .execution_options(synchronize_session=False)
-    )
+    # The tasks this change closed (completed, or cancelled by the engine); an instance that ended
+    # has all its timers cancelled by the timer sync.
+    closing = ("task_completed", "task_cancelled")
+    closed = [e.task_id for e in change.events if e.kind in closing and e.task_id]
+    if closed:
+        db.session.execute(
+            update(Timer)
+            .where(Timer.instance_id == change.row.id, Timer.kind == KIND, Timer.status == "pending",
+                   Timer.task_id.in_(closed))
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
 
 
 def arm_ladder(change: Change, task: Task, human: bpmn.HumanTask) -> None:

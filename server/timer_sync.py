@@ -44,6 +44,9 @@ def sync_bpmn_timers(change: runtime.Change, wf: bpmn.Instance) -> None:
     waits = {} if ended else {
         w.task_id: w for w in wf.waiting() if w.kind == "timer" and w.due_at is not None and w.task_id
     }
+    had_timers = any(w.get("kind") == "timer" for w in (row.waiting or []))
+    if not waits and not had_timers and not ended:
+        return  # no timer before or after this change: nothing to keep in step (the common case)
     pending = db.session.execute(
         select(Timer.id, Timer.task_id, Timer.due_at).where(
             Timer.instance_id == row.id, Timer.kind == "bpmn", Timer.status == "pending"

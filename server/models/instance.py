@@ -46,7 +46,7 @@ class Instance(db.Model):  # type: ignore[name-defined,misc]
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
-    started_by: Mapped[User | None] = relationship(lazy="joined")
+    started_by: Mapped[User | None] = relationship(lazy="select")
 
     @property
     def title(self) -> str:

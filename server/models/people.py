@@ -28,12 +28,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
-    manager: Mapped[User | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
+    manager: Mapped[User | None] = relationship(remote_side=[id], lazy="select")
     role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", back_populates="user"
+        cascade="all, delete-orphan", lazy="select", back_populates="user"
     )
     memberships: Mapped[list[Membership]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", back_populates="user"
+        cascade="all, delete-orphan", lazy="select", back_populates="user"
     )
 
     @property
