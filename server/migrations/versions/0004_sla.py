@@ -1,10 +1,8 @@
 """tasks: the moment a task becomes at risk, so SLA lists are one indexed query
 
-Revision ID: 0003
-Revises: 0006
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-25 18:10:00.000000
-
-Chained on 0006 (the newest revision when this was written), not 0002: one line of history.
 """
 
 from __future__ import annotations
@@ -12,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0006"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
