@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import datetime
 
 from flask import Flask
 from sqlalchemy import or_, select, update
 
-from server import timers
+from server import notifications, timers
 from server.clock import utcnow
 from server.db import db
 from server.models import Timer
@@ -32,6 +33,7 @@ POLL_S = 0.25
 """Seconds between two looks at the timers table (env BATON_TIMER_POLL_S)."""
 
 BATCH = 500
+MAIL_RECONCILE_S = 30.0  # seconds between looks for e-mails whose job was lost
 """Timers handed over per look at most."""
 
 
@@ -106,11 +108,21 @@ class TimerPoller(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        """Poll until `stop()`; errors are logged and the next look tries again."""
+        """Poll until `stop()`; errors are logged and the next look tries again.
+
+        Every MAIL_RECONCILE_S it also hands e-mails whose job was lost (Redis restarted or
+        flushed) to the queue again: the notifications table, like the timers table, is the truth.
+        """
+        next_mail_look = time.monotonic() + MAIL_RECONCILE_S
         while not self.stopping.is_set():
             with self.app.app_context():
                 try:
                     poll_once()
+                    if time.monotonic() >= next_mail_look:
+                        next_mail_look = time.monotonic() + MAIL_RECONCILE_S
+                        resent = notifications.resend_pending()
+                        if resent:
+                            log.warning("%d e-mail(s) whose job was lost are queued again", resent)
                 except Exception:  # database or Redis away for a moment: try again next time
                     log.warning("timer poll failed; retrying", exc_info=True)
                 finally:
