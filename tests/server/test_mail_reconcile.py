@@ -20,8 +20,10 @@ def test_the_poller_requeues_mail_whose_job_was_lost(app: Any, api: Any, monkeyp
     api.user("someone@test.example")
     with app.app_context():
         user = db.session.query(User).filter_by(email="someone@test.example").one()
-        stale = Notification(user_id=user.id, kind="info", title="lost", created_at=utcnow() - timedelta(minutes=5),
-                             email_status="pending", email_attempts=0)
+        stale = Notification(
+            user_id=user.id, kind="info", title="lost", created_at=utcnow() - timedelta(minutes=5),
+            email_status="pending", email_attempts=0,
+        )
         fresh = Notification(user_id=user.id, kind="info", title="just sent", created_at=utcnow(),
                              email_status="pending", email_attempts=0)
         db.session.add_all([stale, fresh])

@@ -3,6 +3,7 @@ processes on it and the suite's Redis, and helpers to deploy, start and watch in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 import redis
 import rq
 from flask import Flask
@@ -59,7 +61,12 @@ class Cluster:
         return started
 
     def kill(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+        """Stop a worker; a SIGKILL takes its forked RQ scheduler too, as a machine crash would."""
+        children = psutil.Process(proc.pid).children(recursive=True) if sig == signal.SIGKILL else []
         proc.send_signal(sig)
+        for child in children:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
         proc.wait(15)
         self.workers.remove(proc)
         if sig == signal.SIGKILL:  # a killed worker never deregisters itself
