@@ -160,6 +160,9 @@ def _default(
 ) -> Value | None:
     if raw is None or raw == "":
         return None
+    if field_type == "file":
+        problems.add("A file field cannot have a default; the person filling in the form uploads the file.")
+        return None
     # bpmn/ evaluates ${...} defaults over instance data; before an instance exists (at deploy) they
     # are still text, and say nothing about the value the form will show.
     if isinstance(raw, str) and ("${" in raw or "#{" in raw):

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias, cast
 
-FieldType: TypeAlias = Literal["string", "long", "boolean", "date", "enum"]
-FIELD_TYPES: tuple[FieldType, ...] = ("string", "long", "boolean", "date", "enum")
+FieldType: TypeAlias = Literal["string", "long", "boolean", "date", "enum", "file"]
+FIELD_TYPES: tuple[FieldType, ...] = ("string", "long", "boolean", "date", "enum", "file")
 
-# A typed value: str for string/enum/date (ISO "YYYY-MM-DD"), int for long, bool for boolean.
+# A typed value: str for string/enum/date (ISO "YYYY-MM-DD"), int for long and for file (the id of
+# an uploaded document: the server stores the file, the form carries its id), bool for boolean.
 Value: TypeAlias = str | int | bool
 
 

@@ -16,6 +16,8 @@ TRUE_OR_FALSE = "Choose true or false."
 DATE_FORMAT = "Use the format YYYY-MM-DD."
 NOT_A_DAY = "Enter a real date in the format YYYY-MM-DD."
 TEXT = "Enter text."
+UPLOAD = "Upload a file."
+NOT_A_DOCUMENT = "This is not an uploaded document; upload the file again."
 
 
 class _Rejected(Exception):
@@ -45,7 +47,7 @@ def validate(spec: FormSpec, values: Mapping[str, Any], *, from_html: bool = Fal
             continue
         if _is_empty(raw):
             if field.required:
-                errors[field.id] = REQUIRED
+                errors[field.id] = UPLOAD if field.type == "file" else REQUIRED
             elif field.default is not None:
                 result[field.id] = field.default
             continue
@@ -71,7 +73,17 @@ def _convert(field: Field, value: object, from_html: bool) -> Value:
         return _date(value)
     if field.type == "enum":
         return _enum(field, value)
+    if field.type == "file":
+        return _document_id(value)
     return _string(field, value)
+
+
+def _document_id(value: object) -> int:
+    """A file field holds the id of a stored document (the server checks that it exists)."""
+    number = parse_integer(value, allow_text=True) if not isinstance(value, float) else None
+    if number is None or number < 1 or number > LONG_MAX:
+        raise _Rejected(NOT_A_DOCUMENT)
+    return number
 
 
 def _long(field: Field, value: object, from_html: bool) -> int:

@@ -46,10 +46,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(web)
 
+    from server.web import external as external_portal
+
+    external_portal.init_app(app)
+
     from server import (
+        external,  # noqa: F401  (registers the external participants side table)
         services,  # noqa: F401  (registers the service-call side table and retry handler)
         sla,  # noqa: F401  (registers the SLA ladder side table and step handler)
         timer_sync,  # noqa: F401  (registers the timers side table and handlers)
+        watchers,  # noqa: F401  (registers the side table that tells a case's watchers)
     )
     from server.cli import init_app as init_cli
 

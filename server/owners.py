@@ -7,6 +7,15 @@ from dataclasses import dataclass
 import bpmn
 from server.models import Group, Task, User
 
+EXTERNAL_PREFIX = "external:"
+"""A candidate user written `external:someone@example.com` is an outside person (see server.external)."""
+
+
+def plain_user(name: str) -> str:
+    """A candidate user's address without the `external:` marker."""
+    text = name.strip()
+    return text[len(EXTERNAL_PREFIX):].strip() if text.casefold().startswith(EXTERNAL_PREFIX) else text
+
 
 @dataclass(frozen=True)
 class Owners:
@@ -20,7 +29,7 @@ class Owners:
 def resolve(task: bpmn.HumanTask, starter: User | None) -> Owners:
     """Model attributes win; else the lane's name is the candidate group; else the starter owns it."""
     assignee = (task.assignee or "").strip().casefold() or None
-    users = [u.strip() for u in task.candidate_users if u and u.strip()]
+    users = [plain_user(u) for u in task.candidate_users if u and plain_user(u)]
     groups = [g.strip() for g in task.candidate_groups if g and g.strip()]
     if not (assignee or users or groups):
         if task.lane:
@@ -64,6 +73,8 @@ def may_complete(user: User, task: Task) -> bool:
         return True
     if not user.has_role("admin", "analyst", "participant") and not user.is_external:
         return False
+    if task.delegation_state == "pending":
+        return False  # the delegate resolves it (server.ownership); then its owner completes it
     if task.assignee:
         return is_assignee(user, task)
     return is_candidate(user, task)

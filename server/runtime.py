@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 import bpmn
 import forms
-from server import audit, owners, projection
+from server import audit, documents, owners, projection
 from server.audit import PendingEvent
 from server.clock import iso, utcnow
 from server.config import LOCK_RETRIES
@@ -281,6 +281,7 @@ def complete_task(
         if not owners.may_complete(actor, task):
             raise Forbidden(_why_not(actor, task))
         data = validate_submission(task.form, submitted, from_html=from_html)
+        documents.check_references(task, data)
         row = task.instance
         change = Change(row=row)
         lock(row)
@@ -456,6 +457,9 @@ def _set_assignee(task: Task, email: str | None, now: datetime) -> None:
 
 
 def _why_not(actor: User, task: Task) -> str:
+    if task.delegation_state == "pending":
+        return (f"Task {task.name!r} is delegated to {task.assignee}: they resolve it, then {task.owner} "
+                "completes it.")
     if task.assignee:
         return f"Task {task.name!r} belongs to {task.assignee}; only they or an admin can complete it."
     offered = ", ".join([*task.candidate_groups, *task.candidate_users]) or "nobody"

@@ -84,7 +84,7 @@ def arm_ladder(change: Change, task: Task, human: bpmn.HumanTask) -> None:
 
 def _tell_assignee(change: Change, task: Task) -> None:
     assignee = notifications.find_user(task.assignee)
-    if assignee is None:
+    if assignee is None or assignee.is_external:  # outside people get their case link (server.external)
         return
     due = f" It is {due_phrase(task.due_at, change.now)}." if task.due_at else ""
     notifications.notify([assignee], kind="assignment", title=f"New task for you: “{task.name}”",
@@ -150,10 +150,24 @@ def _nudge(change: Change, task: Task, step: Step) -> None:
     count = task.nudge_count + 1
     _set(task, nudge_count=count, last_nudged_at=change.now)
     _event(change, "sla_nudged", task, step, to=[u.email for u in people], count=count)
+    title = f"Reminder: “{task.name}” is {due_phrase(task.due_at, change.now)}"
+    internal = [person for person in people if not person.is_external]
     notifications.notify(
-        people, kind="nudge", title=f"Reminder: “{task.name}” is {due_phrase(task.due_at, change.now)}",
-        body=f"In {change.row.title}.", link=task_link(task), instance_id=task.instance_id,
-        task_id=task.id, change=change)
+        internal, kind="nudge", title=title, body=f"In {change.row.title}.", link=task_link(task),
+        instance_id=task.instance_id, task_id=task.id, change=change)
+    for outsider in (person for person in people if person.is_external):
+        _nudge_outsider(change, task, outsider, title)
+
+
+def _nudge_outsider(change: Change, task: Task, outsider: User, title: str) -> None:
+    """Remind an external participant with their own link to the case (internal pages are closed to them)."""
+    from server import external
+
+    link = external.active_link(outsider, task.instance_id, "participant") or external.issue(
+        change, outsider, "participant")
+    notifications.notify(
+        [outsider], kind="nudge", title=title, body=f"In {change.row.title}.", link=external.path_for(link),
+        instance_id=task.instance_id, task_id=task.id, change=change)
 
 
 def _unique(users: list[User]) -> list[User]:

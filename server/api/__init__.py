@@ -22,13 +22,17 @@ def _protect_session_writes() -> None:
 
 
 from server.api import (  # noqa: E402,F401
+    comments,
     deployments,
     diagram,
     incidents,
     instances,
+    links,
     maps,
     notifications,
+    ownership,
     people,
     processes,
+    progress,
     tasks,
 )

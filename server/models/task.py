@@ -54,6 +54,11 @@ class Task(db.Model):  # type: ignore[name-defined,misc]
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
     # When 75% of the time from opening to due has passed (bpmn.sla.AT_RISK_SHARE): "at risk" in SQL.
     at_risk_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Delegation (Camunda semantics): `owner` delegated the task to the assignee; once the delegate
+    # resolves it, delegation_state is "resolved" and the task is back with the owner to complete.
+    owner: Mapped[str | None] = mapped_column(String(320))
+    delegation_state: Mapped[str | None] = mapped_column(String(10))  # pending | resolved
+    delegated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     instance: Mapped[Instance] = relationship(lazy="joined")
 

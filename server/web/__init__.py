@@ -9,6 +9,7 @@ web = Blueprint("web", __name__)
 # The page modules register their routes on `web` when imported.
 import server.web.assets  # noqa: E402
 import server.web.audit  # noqa: E402
+import server.web.case_links  # noqa: E402
 import server.web.catalog  # noqa: E402
 import server.web.deploy  # noqa: E402
 import server.web.groups  # noqa: E402
@@ -18,6 +19,8 @@ import server.web.layout  # noqa: E402
 import server.web.maps  # noqa: E402
 import server.web.modeller  # noqa: E402
 import server.web.notifications  # noqa: E402
+import server.web.ownership  # noqa: E402
+import server.web.portal  # noqa: E402
 import server.web.session  # noqa: E402
 import server.web.sla  # noqa: E402
 import server.web.tasks  # noqa: E402

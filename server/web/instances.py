@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from server import access, auth, deploying, runtime
+from server import access, auth, comments, deploying, progress, runtime, watchers
 from server.db import db
 from server.errors import NotFound, TaskNotOpen
 from server.models import Event, Instance, Task, User
@@ -64,6 +64,9 @@ def instance(instance_id: int) -> str:
         done_tasks=[(t, access.may_see_task(user, t)) for t in done_tasks],
         timeline=[(e, happening(e)) for e in events],
         may_cancel=user.is_admin and row.status in ("running", "error"),
+        progress=progress.progress(row, user),
+        comments=comments.for_instance(row.id),
+        watching=watchers.is_watching(user, row.id),
     )
 
 

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from server import access, auth, owners, runtime
+from server import access, auth, documents, owners, runtime
 from server.db import db
 from server.errors import InvalidInput, NotFound, TaskNotOpen, TaskTaken
 from server.models import Task, User
@@ -109,6 +109,8 @@ def complete(task_id: str) -> Response | tuple[str, int]:
     submitted = request.form.to_dict()
     submitted.pop("csrf_token", None)
     try:
+        if task.state == "open" and owners.may_complete(user, task):
+            documents.take_uploads(task, user, request.files, submitted)
         runtime.complete_task(task_id, user, submitted, from_html=True)
     except InvalidInput as exc:
         db.session.rollback()
