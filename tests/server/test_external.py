@@ -281,7 +281,8 @@ def test_an_sla_nudge_reaches_an_external_assignee_through_their_portal_link(app
     assert started.status_code == 201, started.get_json()
     instance_id = started.get_json()["id"]
     with app.app_context():
-        [nudge] = db.session.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.kind == "sla"))
+        query = select(Timer).where(Timer.instance_id == instance_id, Timer.kind == "sla")
+        [nudge] = db.session.scalars(query)
         db.session.execute(update(Timer).where(Timer.id == nudge.id).values(due_at=utcnow()))
         db.session.commit()
         assert timers.fire(nudge.id) != "early"
