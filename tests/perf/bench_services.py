@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +28,7 @@ sys.path.insert(0, str(ROOT))  # the project
 
 from perfkit.report import load_average, machine  # noqa: E402
 from perfkit.stats import percentile  # noqa: E402
+from perfkit.workers import WorkerPool  # noqa: E402
 
 ADMIN = "admin@bench.test"
 MODEL = """<?xml version="1.0" encoding="UTF-8"?>
@@ -101,7 +100,7 @@ class Bench:
         with self.app.app_context():
             people.save_user(ADMIN, password="bench-password", roles=("admin",))
             db.session.commit()
-        self.workers: list[subprocess.Popen[bytes]] = []
+        self.pool = WorkerPool(folder, self.db_url, self.redis.url)
         ctx = multiprocessing.get_context("spawn")
         self._stop = ctx.Event()
         ready = ctx.Queue()
@@ -110,25 +109,10 @@ class Bench:
         self.url: str = ready.get(timeout=30)
 
     def start_workers(self, count: int) -> None:
-        import redis
-        import rq
-
-        env = {**os.environ, "DATABASE_URL": self.db_url, "REDIS_URL": self.redis.url,
-               "BATON_INSTANCE_DIR": str(self.folder / "instance"), "SECRET_KEY": "bench"}
-        connection = redis.Redis.from_url(self.redis.url)
-        for _ in range(count):
-            out = open(self.folder / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
-            self.workers.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-                                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
-        while len(rq.Worker.all(connection=connection)) < count:
-            time.sleep(0.05)
+        self.pool.start(count)
 
     def stop_workers(self) -> None:
-        for proc in self.workers:
-            proc.terminate()
-        for proc in self.workers:
-            proc.wait(30)
-        self.workers = []
+        self.pool.stop()
 
     def close(self) -> None:
         self.stop_workers()
