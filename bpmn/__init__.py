@@ -17,6 +17,8 @@ from .errors import (
     TimeBudgetExceeded,
 )
 from .instance import Instance
+from .joins import install as _install_join_merge
+from .messages import ThrownMessage, message_starts
 from .retry import DEFAULT_RETRY, RetryCycleInvalid, RetryPolicy, parse_retry_cycle
 from .services import ServiceTask
 from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET
@@ -27,6 +29,8 @@ from .xmlsafe import MAX_BYTES
 
 ScriptFailure = Failure
 """The contract's name for what `Instance.failures()` returns."""
+
+_install_join_merge()
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -52,11 +56,13 @@ __all__ = [
     "StepBudgetExceeded",
     "TaskNotFound",
     "TaskNotReady",
+    "ThrownMessage",
     "TimeBudgetExceeded",
     "TimerStart",
     "TimerValueError",
     "Wait",
     "first_start",
+    "message_starts",
     "next_start",
     "parse_bundle",
     "parse_retry_cycle",

@@ -16,6 +16,7 @@ from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from . import checks, fixups, sla_checks
 from .definition import Definition
 from .errors import BpmnError, ModelInvalid, Problem
+from .messages import message_starts
 from .metadata import BPMN_NS, process_metadata
 from .parser import BatonParser
 from .problems import from_unexpected, from_validation_exception
@@ -39,6 +40,8 @@ class ProcessInfo:
     lanes: tuple[str, ...] = ()
     timer_starts: tuple[TimerStart, ...] = ()
     """Timer start events: the server creates instances on their schedule (timeDate once, cycles repeat)."""
+    message_starts: tuple[str, ...] = ()
+    """Message names of the message start events: a delivered message creates an instance."""
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,8 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> B
             candidate_starter_groups=tuple(meta["candidate_starter_groups"]),
             candidate_starter_users=tuple(meta["candidate_starter_users"]),
             startable_by_hand=meta["startable_by_hand"], lanes=tuple(meta["lanes"]),
-            timer_starts=tuple(timer_starts(definitions[pid].spec))))
+            timer_starts=tuple(timer_starts(definitions[pid].spec)),
+            message_starts=tuple(message_starts(definitions[pid].spec))))
         problems.extend(_timer_start_problems(file, node, infos[-1].timer_starts))
     if problems:
         raise ModelInvalid(_dedupe(problems))

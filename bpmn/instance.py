@@ -17,6 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .definition import Definition
 from .errors import TaskNotFound, TaskNotReady
+from .messages import ThrownMessage, begin_with_message, deliver, take_thrown
 from .script_engine import BatonScriptEngine, evaluate_expression
 from .serialization import dump_workflow, load_workflow
 from .services import ServiceTask, parked, parked_task
@@ -73,17 +74,22 @@ class Instance:
     @classmethod
     def start(cls, definition: Definition, data: Mapping[str, Any] | None = None, *,
               step_budget: int = DEFAULT_STEP_BUDGET, time_budget: float = DEFAULT_TIME_BUDGET,
-              start_event: str | None = None) -> Instance:
+              start_event: str | None = None, start_message: str | None = None,
+              message_data: Any = None) -> Instance:
         """Create an instance with these variables and run it to its first wait state.
 
         `start_event` names a timer start event whose timer the server found due: the instance
-        starts there (and not at the process's other start events).
+        starts there (and not at the process's other start events). `start_message` names the
+        message of a message start event: the instance starts there, that message (`message_data`,
+        else `data`) delivered to it; BpmnError when the process has no such start event.
         """
         workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=_script_engine())
         workflow.task_tree.data.update(copy.deepcopy(dict(data or {})))
         instance = cls(definition, workflow)
         if start_event is not None:
             begin_at_start_event(workflow, start_event)
+        elif start_message is not None:
+            begin_with_message(workflow, start_message, data if message_data is None else message_data)
         instance.advance(step_budget, time_budget)
         return instance
 
@@ -182,6 +188,36 @@ class Instance:
         self.advance(step_budget, time_budget)
         return True
 
+    def deliver_message(self, name: str, data: Any = None, correlation: Mapping[str, Any] | None = None,
+                        *, step_budget: int = DEFAULT_STEP_BUDGET,
+                        time_budget: float = DEFAULT_TIME_BUDGET) -> bool:
+        """Deliver message `name` to the catch and boundary events waiting for it, and advance.
+
+        `correlation` (SpiffArena correlation keys, `{key: {property: value}}`) keeps the message
+        from events whose instance holds other values; an object `data` is merged into the
+        variables (and lands in the event's message variable, if it names one). False, changing
+        nothing, when no event waits for it.
+        """
+        if not deliver(self.workflow, "message", name, data, correlation):
+            return False
+        self.advance(step_budget, time_budget)
+        return True
+
+    def deliver_signal(self, name: str, data: Any = None, *, step_budget: int = DEFAULT_STEP_BUDGET,
+                       time_budget: float = DEFAULT_TIME_BUDGET) -> bool:
+        """Deliver signal `name` to every event waiting for it and advance; False when none waits."""
+        if not deliver(self.workflow, "signal", name, data):
+            return False
+        self.advance(step_budget, time_budget)
+        return True
+
+    def take_thrown(self) -> list[ThrownMessage]:
+        """The messages and signals thrown since the last call that nothing in this instance caught.
+
+        Taking them empties the queue (it is part of the dumped state until then): route them.
+        """
+        return take_thrown(self.workflow, plain)
+
     def cancel(self) -> None:
         """Cancel every open task; the instance ends as "cancelled"."""
         self.workflow.cancel()
@@ -209,7 +245,7 @@ class Instance:
         return result
 
     def waiting(self) -> list[Wait]:
-        """Timers (with due time), message catch events and service tasks parked in STARTED."""
+        """Timers (with due time), message and signal catch events, service tasks parked in STARTED."""
         waits: list[Wait] = []
         for task in list(self.workflow.event_manager.tasks.values()):
             if task.has_state(TaskState.WAITING):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -48,13 +49,15 @@ class HumanTask:
 class Wait:
     """Something the instance waits for that is not a person: a timer, a message or a service result."""
 
-    kind: Literal["timer", "message", "service"]
+    kind: Literal["timer", "message", "signal", "service"]
     element_id: str
     name: str
     due_at: datetime | None
     task_id: str = ""
     message: str | None = None
-    """For kind "message": the message name to route deliveries by."""
+    """For kinds "message" and "signal": the message (signal) name to route deliveries by."""
+    correlation: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    """For kind "message": the SpiffArena correlation values the instance holds, `{key: {prop: value}}`."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ def due_at(event_value: Any) -> datetime | None:
 
 
 def waits_of(task: Any) -> list[Wait]:
-    """The timer and message waits of a WAITING catching event."""
+    """The timer, message and signal waits of a WAITING catching event."""
     spec = task.task_spec
     definition = spec.event_definition
     multiple = isinstance(definition, MultipleEventDefinition)
@@ -195,7 +198,10 @@ def waits_of(task: Any) -> list[Wait]:
             waits.append(Wait("timer", spec.bpmn_id, name, due_at(task.internal_data.get("event_value")),
                               str(task.id)))
         elif isinstance(item, MessageEventDefinition):
-            waits.append(Wait("message", spec.bpmn_id, name, None, str(task.id), item.name))
+            waits.append(Wait("message", spec.bpmn_id, name, None, str(task.id), item.name,
+                              correlation=dict(task.workflow.correlations)))
+        elif isinstance(item, SignalEventDefinition):
+            waits.append(Wait("signal", spec.bpmn_id, name, None, str(task.id), item.name))
     return waits
 
 

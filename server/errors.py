@@ -40,6 +40,12 @@ class NotFound(BatonError):
     code = "not_found"
 
 
+class NoMatch(NotFound):
+    """A message or signal that no instance waits for and no process starts with."""
+
+    code = "no_match"
+
+
 class Conflict(BatonError):
     status = 409
     code = "conflict"

@@ -185,6 +185,8 @@ def _wait_blocker(wait: dict[str, Any], timer: Timer | None, idle_since: str | N
     if kind == "message":
         return {"kind": "message", "description": f"Message “{name}” from another system",
                 "since": idle_since, "until": None}
+    if kind == "signal":
+        return {"kind": "message", "description": f"Signal “{name}”", "since": idle_since, "until": None}
     return {"kind": "message", "description": f"A reply from another system (service task “{name}”)",
             "since": idle_since, "until": None}
 

@@ -54,6 +54,9 @@ class Change:
     now: datetime = field(default_factory=utcnow)
     events: list[PendingEvent] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    thrown: list[bpmn.ThrownMessage] = field(default_factory=list)
+    """Messages and signals the workflow threw out during this change (taken by `save`; routed
+    to other instances after commit by server/messages.py)."""
 
 
 # Modules that keep side tables in step with the workflow (timers, service calls, ...) register a
@@ -122,6 +125,7 @@ def save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
     row = change.row
     values: dict[str, Any] = {"updated_at": change.now, **extra}
     if wf is not None:
+        change.thrown.extend(wf.take_thrown())  # before the dump: the saved state keeps no queue
         status = extra.get("status") or wf.status
         values.update(
             state=json.dumps(wf.dump(), separators=(",", ":")),
@@ -201,11 +205,13 @@ def start_instance(
     business_key: str | None = None,
     *,
     start_event: str | None = None,
+    start_message: str | None = None,
     in_transaction: Callable[[Change], None] | None = None,
 ) -> Instance:
     """Create an instance of a deployed process version and run it to its first wait states.
 
     `start_event` names the timer start event whose timer fired (server/timer_sync.py);
+    `start_message` the message of the message start event it starts at (server/messages.py);
     `in_transaction(change)` runs inside the same transaction, before the engine does.
     """
     definition = definition_for(version)
@@ -241,7 +247,8 @@ def start_instance(
 
     def run() -> None:
         holder.append(
-            bpmn.Instance.start(definition, dict(variables), step_budget=_budget(), start_event=start_event)
+            bpmn.Instance.start(definition, dict(variables), step_budget=_budget(), start_event=start_event,
+                                start_message=start_message)
         )
 
     extra = advance_safely(change, run)

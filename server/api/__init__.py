@@ -29,6 +29,7 @@ from server.api import (  # noqa: E402,F401
     instances,
     links,
     maps,
+    messages,
     notifications,
     ownership,
     people,

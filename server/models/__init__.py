@@ -6,6 +6,7 @@ from server.models.audit import Event
 from server.models.deployment import Deployment, DeploymentFile, ProcessVersion
 from server.models.external import Document, ExternalLink
 from server.models.instance import Instance
+from server.models.message import MessageSubscription
 from server.models.model_draft import ProcessModel
 from server.models.notification import Notification
 from server.models.people import ApiToken, Group, Membership, User, UserRole
@@ -26,6 +27,7 @@ __all__ = [
     "Incident",
     "Instance",
     "Membership",
+    "MessageSubscription",
     "Notification",
     "ProcessModel",
     "ProcessVersion",

@@ -141,11 +141,6 @@ def test_vendor_onboarding_rejected_goes_back_to_collecting_documents(vendor: Co
     assert run.instance.status == "completed" and ended_at(run) == "EndEvent_done"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: SpiffWorkflow's parallel join merges whole branch data, "
-    "last finished branch wins, so its stale copy overwrites a value another branch changed",
-)
 def test_a_value_changed_in_a_looped_parallel_branch_survives_the_join(vendor: Conversion) -> None:
     run = drive(
         deployed(vendor),
