@@ -291,7 +291,8 @@ def complete_task(
         documents.check_references(task, data)
         row = task.instance
         change = Change(row=row)
-        lock(row)
+        # The engine runs before the lock: a writer that commits meanwhile makes `lock` fail and the
+        # change run again, and SQLite's single write lock is held only for the writes themselves.
         wf = load_workflow(row)
         if not task.assignee:
             change.events.append(
@@ -316,6 +317,7 @@ def complete_task(
                 f"Task {task.name!r} is no longer waiting for input.", task_id=task_id, state=exc.state
             ) from exc
         completion = projection.Completion(task_id, actor, data)
+        lock(row)
         change.events.extend(projection.sync(row, wf, change.now, completion))
         save(change, wf, **extra)
         return row
