@@ -345,12 +345,16 @@ def claim_task(task_id: str, actor: User) -> Task:
             raise Forbidden(_why_not(actor, task))
         change = Change(row=task.instance)
         lock(change.row)
+        previous = task.assignee
         _set_assignee(task, actor.email, change.now)
         change.events.append(
             PendingEvent(
                 "task_claimed", actor=actor, element_id=task.element_id, name=task.name, task_id=task.id
             )
         )
+        if previous:  # an admin took it over from someone: tell them
+            title = f"{actor.display_name} took over “{task.name}”"
+            _tell(change, task, [previous], title, "reassignment", actor)
         save(change, None)
 
     retrying(attempt)
@@ -387,6 +391,11 @@ def unclaim_task(task_id: str, actor: User) -> Task:
                 data={"previous": previous},
             )
         )
+        task.assignee = None  # (written above) the candidates hear that it is theirs to take again
+        from server import notifications
+
+        waiting = [u.email for u in notifications.recipients_for_task(task)]
+        _tell(change, task, waiting, f"“{task.name}” is free to take again", "assignment", actor)
         save(change, None)
 
     retrying(attempt)
@@ -463,6 +472,18 @@ def _set_assignee(task: Task, email: str | None, now: datetime) -> None:
             db.session.add(
                 TaskAccess(task_id=task.id, principal=principal, state="open", created_at=task.created_at)
             )
+
+
+def _tell(change: Change, task: Task, emails: list[str], title: str, kind: str, actor: User) -> None:
+    """Notify the people named by e-mail (never the actor) about a change of a task's owner."""
+    from server import notifications
+
+    others = [email for email in emails if email.casefold() != actor.email.casefold()]
+    people = [notifications.find_user(email) for email in others]
+    notifications.notify(
+        [p for p in people if p is not None], kind=kind, title=title, body=f"In {change.row.title}.",
+        link=f"/tasks/{task.id}", instance_id=task.instance_id, task_id=task.id, change=change,
+    )
 
 
 def _why_not(actor: User, task: Task) -> str:

@@ -139,3 +139,32 @@ def test_the_task_page_offers_delegate_and_the_delegate_gets_resolve(app: Flask,
     assert f"Resolve and hand back to {BOSS}" in html
     back = deputy.post(f"/tasks/{task_id}/resolve", follow_redirects=True).get_data(as_text=True)
     assert "is back with" in back
+
+
+def test_giving_a_task_back_tells_the_candidates_and_a_takeover_tells_the_holder(api: Any, app: Any) -> None:
+    from sqlalchemy import select
+
+    from server.db import db
+    from server.models import Notification, User
+
+    api.user("c1@test.example", groups=("clerks",))
+    api.user("c2@test.example", groups=("clerks",))
+    assert api.deploy("admin@test.example", "expense.bpmn").status_code == 201
+    iid = api.start("expense_claim", "c1@test.example").get_json()["id"]
+    [task] = api.tasks("c1@test.example", instance_id=iid)
+
+    def titles(email: str) -> list[str]:
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.email == email))
+            assert user is not None
+            rows = db.session.scalars(select(Notification).where(Notification.user_id == user.id))
+            return [n.title for n in rows]
+
+    assert api.claim(task["id"], "c1@test.example").status_code == 200
+    back = api.call("POST", f"/api/v1/tasks/{task['id']}/unclaim", "c1@test.example")
+    assert back.status_code == 200
+    assert titles("c2@test.example") == ["“Enter expense” is free to take again"]
+    assert titles("c1@test.example") == []  # the one who gave it back is not told
+    assert api.claim(task["id"], "c2@test.example").status_code == 200
+    assert api.claim(task["id"], "admin@test.example").status_code == 200  # an admin takes it over
+    assert titles("c2@test.example")[-1].endswith("took over “Enter expense”")
