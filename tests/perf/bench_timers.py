@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))  # the project
 
 from perfkit.report import load_average, machine  # noqa: E402
 from perfkit.stats import percentile  # noqa: E402
-from perfkit.workers import WorkerPool  # noqa: E402
+from perfkit.workers import WorkerPool, prepare_baton  # noqa: E402
 
 ADMIN = "admin@bench.test"
 MODEL = """<?xml version="1.0" encoding="UTF-8"?>
@@ -71,19 +71,8 @@ class Bench:
     """One Baton (database + Redis) and its worker processes."""
 
     def __init__(self, folder: Path) -> None:
-        from server import create_app, db_setup, people
-        from server.db import db
-        from tests.conftest import start_test_redis
-
         self.folder = folder
-        self.redis = start_test_redis(folder / "redis")
-        self.db_url = f"sqlite:///{folder / 'baton.sqlite3'}"
-        self.app = create_app({"DATABASE_URL": self.db_url, "REDIS_URL": self.redis.url,
-                               "INSTANCE_DIR": str(folder / "instance"), "SECRET_KEY": "bench"})
-        db_setup.upgrade(self.app)
-        with self.app.app_context():
-            people.save_user(ADMIN, password="bench-password", roles=("admin",))
-            db.session.commit()
+        self.app, self.redis, self.db_url = prepare_baton(folder, ADMIN)
         self.pool = WorkerPool(folder, self.db_url, self.redis.url)
 
     def start_workers(self, count: int) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -40,3 +41,23 @@ class WorkerPool:
         for proc in self.workers:
             proc.wait(30)
         self.workers = []
+
+
+def prepare_baton(folder: Path, admin: str) -> tuple[Any, Any, str]:
+    """A Baton in `folder` for a benchmark: its own Redis, a migrated SQLite database and an admin.
+
+    Returns (app, redis handle, database URL).
+    """
+    from server import create_app, db_setup, people
+    from server.db import db
+    from tests.conftest import start_test_redis
+
+    redis_server = start_test_redis(folder / "redis")
+    db_url = f"sqlite:///{folder / 'baton.sqlite3'}"
+    app = create_app({"DATABASE_URL": db_url, "REDIS_URL": redis_server.url,
+                      "INSTANCE_DIR": str(folder / "instance"), "SECRET_KEY": "bench"})
+    db_setup.upgrade(app)
+    with app.app_context():
+        people.save_user(admin, password="bench-password", roles=("admin",))
+        db.session.commit()
+    return app, redis_server, db_url
