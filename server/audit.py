@@ -41,6 +41,9 @@ class PendingEvent:
     name: str | None = None
     task_id: str | None = None
     data: dict[str, Any] | None = field(default=None)
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the change knows about the event that later steps of the same change may use to skip
+    work (side tables); never stored, never hashed."""
 
 
 def event_hash(

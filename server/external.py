@@ -182,7 +182,9 @@ def _outsiders(task: Task, human: bpmn.HumanTask | None) -> list[User]:
 
 def sync_external(change: Change, wf: bpmn.Instance) -> None:
     """For each task this change opened for outside people: identities, a link, an e-mail."""
-    opened = [e.task_id for e in change.events if e.kind == "task_opened" and e.task_id]
+    # Only a task with an assignee or an "external:" candidate can wait on someone outside.
+    opened = [e.task_id for e in change.events
+              if e.kind == "task_opened" and e.task_id and e.meta.get("outside", True)]
     if not opened:
         return
     humans = {human.id: human for human in wf.human_tasks()}

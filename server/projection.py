@@ -55,7 +55,7 @@ def sync(
 ) -> list[PendingEvent]:
     """Insert newly ready tasks, close the ones the engine moved past; return the events to record."""
     if open_rows is None:
-        columns = select(Task.id, Task.assignee, Task.element_id, Task.name)
+        columns = select(Task.id, Task.assignee, Task.element_id, Task.name, Task.due_at)
         query = columns.where(Task.instance_id == row.id, Task.state == "open")
         open_rows = {t.id: t for t in db.session.execute(query)}  # type: ignore[misc]
     ready = {t.id: t for t in wf.human_tasks()} if wf.status == "running" else {}
@@ -84,6 +84,7 @@ def sync(
                     element_id=task.element_id,
                     name=task.name,
                     task_id=task_id,
+                    meta={"due": getattr(task, "due_at", True) is not None},
                 )
             )
         db.session.execute(update(Task).where(Task.id == task_id).values(**values))
@@ -127,6 +128,12 @@ def sync(
                     "assignee": who.assignee,
                     "candidate_users": who.candidate_users,
                     "candidate_groups": who.candidate_groups,
+                },
+                meta={
+                    "sla": bool(human.sla),
+                    "outside": bool(who.assignee) or any(
+                        n.strip().casefold().startswith(owners.EXTERNAL_PREFIX) for n in human.candidate_users
+                    ),
                 },
             )
         )

@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 
 import bpmn
 import forms
@@ -31,7 +32,7 @@ from server.config import LOCK_RETRIES
 from server.db import db
 from server.definitions import definition_for
 from server.errors import Busy, Forbidden, InvalidInput, NotFound, TaskNotOpen, TaskTaken
-from server.models import Instance, ProcessVersion, Task, TaskAccess, User
+from server.models import Instance, ProcessVersion, Task, TaskAccess, User, Watcher
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +58,17 @@ class Change:
     thrown: list[bpmn.ThrownMessage] = field(default_factory=list)
     """Messages and signals the workflow threw out during this change (taken by `save`; routed
     to other instances after commit by server/messages.py)."""
+    watched: bool | None = None
+    """Whether anyone watches the case, when the change read it already (None: not known)."""
+    guard_in_save: bool = False
+    """True when the change did not `lock` first: `save` then writes the instance row only if its
+    version is still the one read (same guarantee, one statement less). Its earlier writes may then
+    collide with a concurrent change's (the same new task, the same audit seq): `retrying` takes
+    such a duplicate key as the lost race it is."""
+
+    def __post_init__(self) -> None:
+        if self.guard_in_save:
+            db.session.info["baton_unguarded_writes"] = True
 
 
 # Modules that keep side tables in step with the workflow (timers, service calls, ...) register a
@@ -78,6 +90,7 @@ def retrying(fn: Callable[[], T]) -> T:
     """Run a change until it lands: a lost optimistic-lock race or a busy SQLite just runs it again."""
     for attempt in range(LOCK_RETRIES):
         _after_commit_queue().clear()
+        db.session.info.pop("baton_unguarded_writes", None)
         try:
             result = fn()
             db.session.commit()
@@ -85,6 +98,10 @@ def retrying(fn: Callable[[], T]) -> T:
             return result
         except _LostRace:
             db.session.rollback()
+        except IntegrityError:
+            db.session.rollback()
+            if not db.session.info.pop("baton_unguarded_writes", False):
+                raise
         except OperationalError as exc:
             db.session.rollback()
             if "locked" not in str(exc) and "deadlock" not in str(exc).lower():
@@ -156,12 +173,13 @@ def save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
     seq, head = audit.append(row.id, row.event_seq, row.event_hash, change.events, change.now)
     values.update(event_seq=seq, event_hash=head)
     _after_commit_queue().extend(change.after_commit)
-    db.session.execute(
-        update(Instance)
-        .where(Instance.id == row.id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    statement = update(Instance).where(Instance.id == row.id)
+    if change.guard_in_save:
+        statement = statement.where(Instance.version == row.version)
+        values["version"] = row.version + 1
+    result = db.session.execute(statement.values(**values).execution_options(synchronize_session=False))
+    if change.guard_in_save and result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _LostRace()
 
 
 def _wait_dict(w: Any) -> dict[str, Any]:
@@ -173,8 +191,10 @@ def _failure_text(f: Any) -> str:
     return f"{where}: {f.message}" + (f" (line {f.line})" if getattr(f, "line", None) else "")
 
 
-def load_workflow(row: Instance) -> bpmn.Instance:
-    state = db.session.scalar(select(Instance.state).where(Instance.id == row.id))
+def load_workflow(row: Instance, state: str | None = None) -> bpmn.Instance:
+    """The instance's workflow, from `state` when the caller read it with the row (same version)."""
+    if state is None:
+        state = db.session.scalar(select(Instance.state).where(Instance.id == row.id))
     return bpmn.Instance.load(definition_for(row.process_version), json.loads(state or "{}"))
 
 
@@ -279,8 +299,8 @@ def complete_task(
     Schema forms, for now) takes the submitted object as it is.
     """
 
-    def attempt() -> Instance:
-        task = _task(task_id)
+    def attempt() -> int:
+        task, state, watched = _task_to_complete(task_id)
         if task.state != "open":
             raise TaskNotOpen(
                 f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state
@@ -290,10 +310,11 @@ def complete_task(
         data = validate_submission(task.form, submitted, from_html=from_html)
         documents.check_references(task, data)
         row = task.instance
-        change = Change(row=row)
-        # The engine runs before the lock: a writer that commits meanwhile makes `lock` fail and the
-        # change run again, and SQLite's single write lock is held only for the writes themselves.
-        wf = load_workflow(row)
+        # The engine runs before any write, and `save` writes the instance row only if its version
+        # is still the one read with the task: a writer that commits meanwhile makes the change run
+        # again, and SQLite's single write lock is held only for the writes themselves.
+        change = Change(row=row, watched=watched, guard_in_save=True)
+        wf = load_workflow(row, state)
         if not task.assignee:
             change.events.append(
                 PendingEvent(
@@ -308,6 +329,7 @@ def complete_task(
                 name=task.name,
                 task_id=task.id,
                 data=data,
+                meta={"due": task.due_at is not None},
             )
         )
         try:
@@ -317,13 +339,11 @@ def complete_task(
                 f"Task {task.name!r} is no longer waiting for input.", task_id=task_id, state=exc.state
             ) from exc
         completion = projection.Completion(task_id, actor, data)
-        lock(row)
         change.events.extend(projection.sync(row, wf, change.now, completion))
         save(change, wf, **extra)
-        return row
+        return row.id
 
-    row = retrying(attempt)
-    return _fresh(row.id)
+    return _fresh(retrying(attempt))
 
 
 def claim_task(task_id: str, actor: User) -> Task:
@@ -449,10 +469,28 @@ def _task(task_id: str) -> Task:
     return task
 
 
+def _task_to_complete(task_id: str) -> tuple[Task, str, bool]:
+    """The task with its instance, the instance's saved state and whether anyone watches it: one read."""
+    watched = select(Watcher.user_id).where(Watcher.instance_id == Task.instance_id).exists()
+    found = db.session.execute(
+        select(Task, Instance.state, watched)
+        .join(Instance, Instance.id == Task.instance_id)
+        .where(Task.id == task_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        raise NotFound(f"Task {task_id} does not exist.")
+    task, state, is_watched = found
+    return task, state, bool(is_watched)
+
+
 def _fresh(instance_id: int) -> Instance:
+    """The instance as committed (with its starter, which every answer names)."""
     db.session.expire_all()
-    row = db.session.get(Instance, instance_id)
-    assert row is not None
+    row = db.session.execute(
+        select(Instance).options(joinedload(Instance.started_by)).where(Instance.id == instance_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
     return row
 
 

@@ -38,7 +38,9 @@ def task_link(task: Task) -> str:
 
 def sync_ladders(change: Change, wf: bpmn.Instance) -> None:
     """Arm the ladders of the tasks this change opened; cancel those of tasks it closed."""
-    opened = [event.task_id for event in change.events if event.kind == "task_opened" and event.task_id]
+    # A task opened without SLA settings and without an assignee has nothing to arm or tell.
+    opened = [event.task_id for event in change.events if event.kind == "task_opened" and event.task_id
+              and (event.meta.get("sla", True) or (event.data or {}).get("assignee"))]
     if opened:
         humans = {human.id: human for human in wf.human_tasks()}
         for task_id in opened:
@@ -46,13 +48,15 @@ def sync_ladders(change: Change, wf: bpmn.Instance) -> None:
             human = humans.get(task_id)
             if task is None or human is None or task.state != "open":
                 continue
-            arm_ladder(change, task, human)
+            if human.sla:
+                arm_ladder(change, task, human)
             if task.assignee:
                 _tell_assignee(change, task)
     # The tasks this change closed (completed, or cancelled by the engine); an instance that ended
     # has all its timers cancelled by the timer sync.
     closing = ("task_completed", "task_cancelled")
-    closed = [e.task_id for e in change.events if e.kind in closing and e.task_id]
+    # Ladder timers exist only for tasks with a due date (see bpmn.sla.plan).
+    closed = [e.task_id for e in change.events if e.kind in closing and e.task_id and e.meta.get("due", True)]
     if closed:
         db.session.execute(
             update(Timer)

@@ -43,7 +43,7 @@ def watched_instances(user: User) -> list[int]:
 def tell_watchers(change: Change, wf: bpmn.Instance) -> None:
     """Side table of every save: each completed step (and the end of the case) notifies the watchers."""
     done = [ev for ev in change.events if ev.kind in ("task_completed", "instance_completed")]
-    if not done:
+    if not done or change.watched is False:  # (the change read that the case has no watchers)
         return
     people = watchers_of(change.row.id)
     if not people:

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    event,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
@@ -38,12 +50,36 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def roles(self) -> set[str]:
-        return {r.role for r in self.role_rows}
+        if "role_rows" in self.__dict__:  # loaded (or being edited) in this session: the truth
+            return {r.role for r in self.role_rows}
+        return self._access()[0]
 
     @property
     def group_keys(self) -> set[str]:
         """Lower-cased names of the groups this user belongs to."""
-        return {m.group.key for m in self.memberships}
+        if "memberships" in self.__dict__:
+            return {m.group.key for m in self.memberships}
+        return self._access()[1]
+
+    def _access(self) -> tuple[set[str], set[str]]:
+        """Roles and group keys in ONE statement (every API request asks for both), kept per session.
+
+        The cache lives in the object's __dict__ until the object is expired (every commit and
+        rollback); edits go through `role_rows` / `memberships`, which the properties then prefer.
+        """
+        cached: tuple[set[str], set[str]] | None = self.__dict__.get("_baton_access")
+        if cached is None:
+            rows = db.session.execute(
+                union_all(
+                    select(literal("r"), UserRole.role).where(UserRole.user_id == self.id),
+                    select(literal("g"), Group.key)
+                    .join(Membership, Membership.group_id == Group.id)
+                    .where(Membership.user_id == self.id),
+                )
+            ).all()
+            cached = ({v for k, v in rows if k == "r"}, {v for k, v in rows if k == "g"})
+            self.__dict__["_baton_access"] = cached
+        return cached
 
     @property
     def display_name(self) -> str:
@@ -67,6 +103,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+@event.listens_for(User, "expire", raw=True)
+def _forget_access(state: Any, attrs: object) -> None:
+    state.dict.pop("_baton_access", None)
 
 
 class UserRole(db.Model):  # type: ignore[name-defined,misc]
