@@ -16,6 +16,7 @@ from .errors import (
     TaskNotReady,
     TimeBudgetExceeded,
 )
+from .event_subprocesses import install as _install_event_subprocesses
 from .instance import Instance
 from .joins import install as _install_join_merge
 from .messages import ThrownMessage, message_starts
@@ -31,6 +32,7 @@ ScriptFailure = Failure
 """The contract's name for what `Instance.failures()` returns."""
 
 _install_join_merge()
+_install_event_subprocesses()
 
 __all__ = [
     "DEFAULT_RETRY",

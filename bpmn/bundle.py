@@ -16,6 +16,7 @@ from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from . import checks, fixups, sla_checks
 from .definition import Definition
 from .errors import BpmnError, ModelInvalid, Problem
+from .event_subprocesses import check_event_subprocesses
 from .messages import message_starts
 from .metadata import BPMN_NS, process_metadata
 from .parser import BatonParser
@@ -125,6 +126,7 @@ def _prepare(bpmn: dict[str, etree._Element], processes: dict[str, tuple[str, et
         fixups.name_idless_flows, fixups.quote_timer_literals, fixups.camunda_collections,
         checks.reserved_ids, checks.dangling_flows, checks.data_stores, checks.script_languages,
         sla_checks.sla_settings,
+        check_event_subprocesses,
         lambda file, root: checks.call_activities(file, root, set(processes)),
     ]
     for name, root in bpmn.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import BpmnError
+from .event_subprocesses import listen_from_the_start
 from .serialization import spec_from_dict, spec_to_dict
 
 DEFINITION_FORMAT = "baton-definition-1"
@@ -22,6 +23,8 @@ class Definition:
     def __init__(self, spec: Any, subprocess_specs: dict[str, Any]) -> None:
         self.spec = spec
         self.subprocess_specs = subprocess_specs
+        for each in (spec, *subprocess_specs.values()):
+            listen_from_the_start(each)  # event subprocesses listen while their scope runs
 
     @property
     def process_id(self) -> str:

@@ -16,6 +16,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
+from .event_subprocesses import listeners
+
 
 def _catches(boundary: Any, code: str) -> bool:
     definition = boundary.task_spec.event_definition
@@ -41,12 +43,17 @@ def _enclosing(task: Any) -> Any:
 
 
 def catcher(task: Any, code: str) -> Any:
-    """The boundary event task that catches error `code` thrown by `task`, or None."""
+    """The boundary event (or error event subprocess start) task that catches error `code`, or None.
+
+    Scope by scope outwards: the task's own boundary events, then the error event subprocesses of
+    the scope the task runs in, then the enclosing activity's boundary events, and so on.
+    """
     current = task
     while current is not None:
-        catching = [b for b in _boundary_events(current) if _catches(b, code)]
-        if catching:  # one naming the code wins over a catch-all (no errorRef)
-            return sorted(catching, key=lambda b: not b.task_spec.event_definition.code)[0]
+        for candidates in (_boundary_events(current), listeners(current.workflow)):
+            catching = [b for b in candidates if _catches(b, code)]
+            if catching:  # one naming the code wins over a catch-all (no errorRef)
+                return sorted(catching, key=lambda b: not b.task_spec.event_definition.code)[0]
         current = _enclosing(current)
     return None
 

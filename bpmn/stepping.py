@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
+from . import event_subprocesses
 from .errors import NestingTooDeep, StepBudgetExceeded, TimeBudgetExceeded
 
 DEFAULT_STEP_BUDGET = 1_000
@@ -119,6 +120,8 @@ def _run_ready(workflow: Any, budget: _Budget) -> int:
         budget.spend(task)
         run_task(task)
         count += 1
+        if event_subprocesses.needs_sweep(task.workflow.top_workflow):
+            event_subprocesses.sweep(task.workflow.top_workflow)  # interrupt before anything else runs
         queue.extend(child for child in task.children if child.has_state(TaskState.READY))
     return count
 
@@ -165,6 +168,7 @@ def advance(workflow: BpmnWorkflow, step_budget: int = DEFAULT_STEP_BUDGET,
     while True:
         # Timers first: an elapsed timer becomes READY here and runs in the same call.
         refresh_timers(workflow)
+        event_subprocesses.sweep(workflow)  # a timer or a delivered event started an event subprocess
         if not _engine_pass(workflow, budget):
             break
     return budget.used

@@ -53,7 +53,9 @@ EXPECTED: dict[str, Started | Rejected] = {
         "Approvals": ("running", ["Manager Approval", "Supervisor Approval"], []),
         "First_Approval_Wins": ("running", ["Manager Approval", "Supervisor Approval"], []),
         "Parallel_Approvals_SP": ("running", ["Manager Approval", "Operator Approval"], [])},
-    SPIFF + "bpmn/data/event-subprocess.bpmn": {"main": ("running", ["set data"], [])},
+    # its signal event subprocess listens while the process runs (bpmn/event_subprocesses.py)
+    SPIFF + "bpmn/data/event-subprocess.bpmn": {
+        "main": ("running", ["set data"], [("signal", "Event_0rfrdxr", "start_sub")])},
     SPIFF + "bpmn/data/inclusive_gateway.bpmn": {"main": ("running", ["Set Data"], [])},
     SPIFF + "bpmn/data/transaction.bpmn": {"Main_Process": ("running", ["Get Data"], [])},
     SPIFF + "bpmn/data/event-gateway.bpmn": {
