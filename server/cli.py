@@ -99,3 +99,6 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(map_to_bpmn_command)
     app.cli.add_command(up_command)
+    from server.migrate_cli import migrate_instance_command
+
+    app.cli.add_command(migrate_instance_command)

@@ -17,6 +17,7 @@ import server.web.incidents  # noqa: E402
 import server.web.instances  # noqa: E402
 import server.web.layout  # noqa: E402
 import server.web.maps  # noqa: E402
+import server.web.migration  # noqa: E402
 import server.web.modeller  # noqa: E402
 import server.web.notifications  # noqa: E402
 import server.web.ownership  # noqa: E402

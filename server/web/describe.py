@@ -79,6 +79,11 @@ def happening(event: Event) -> Happening:
         return Happening("Instance failed", "error", actor, None, str(data.get("error") or ""))
     if kind == "instance_cancelled":
         return Happening("Cancelled the instance", "stop", actor)
+    if kind == "instance_migrated":
+        elements = (data.get("plan") or {}).get("elements", [])
+        moved = [e["element_id"] for e in elements if e.get("element_id")]
+        note = f"from version {data.get('from_version')}" + (f"; at {', '.join(moved)}" if moved else "")
+        return Happening(f"Moved to version {data.get('to_version')}", "other", actor, None, note)
     if kind.startswith("sla_"):
         return _sla_happening(kind, task, actor, data)
     if kind == "step_budget_exceeded":

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from server import access, auth, comments, deploying, progress, runtime, watchers
+from server import access, auth, comments, deploying, progress, runtime, version_migration, watchers
 from server.db import db
 from server.errors import NotFound, TaskNotOpen
 from server.models import Event, Instance, Task, User
@@ -64,10 +64,15 @@ def instance(instance_id: int) -> str:
         done_tasks=[(t, access.may_see_task(user, t)) for t in done_tasks],
         timeline=[(e, happening(e)) for e in events],
         may_cancel=user.is_admin and row.status in ("running", "error"),
+        migrate_to=version_migration.newer_version(row) if may_migrate(user, row) else None,
         progress=progress.progress(row, user),
         comments=comments.for_instance(row.id),
         watching=watchers.is_watching(user, row.id),
     )
+
+
+def may_migrate(user: User, row: Instance) -> bool:
+    return user.is_admin and row.status == "running"
 
 
 @web.post("/instances/<int:instance_id>/cancel")
