@@ -7,6 +7,7 @@ from sqlalchemy.orm import lazyload
 
 from server import owners, sla_state
 from server.clock import utcnow
+from server.config import TASK_COUNT_CAP
 from server.db import db
 from server.models import Instance, ProcessVersion, Task, TaskAccess, User
 
@@ -98,12 +99,15 @@ def visible_tasks(
     return query.order_by(Task.created_at, Task.id)
 
 
-def task_page(user: User, *, state: str, limit: int, offset: int) -> tuple[list[Task], int]:
+def task_page(
+    user: User, *, state: str, limit: int, offset: int, exact: bool = False
+) -> tuple[list[Task], int | None]:
     """One page of the tasks a non-admin may see, and their total, straight from the visibility index.
 
     Each of the user's principals is one ordered range of `ix_task_access_principal`, read only as
     far as the page needs (offset + limit rows); the ranges are merged and de-duplicated (a task can
-    be offered to me and to my group). The total counts the same index, never the task rows.
+    be offered to me and to my group). The total counts the same index, never the task rows, and
+    only up to TASK_COUNT_CAP entries unless `exact`: None means "more than that".
     """
     principals = _principals(user)
     ranges = [
@@ -127,12 +131,20 @@ def task_page(user: User, *, state: str, limit: int, offset: int) -> tuple[list[
     ]
     rows = db.session.scalars(select(Task).where(Task.id.in_(page_ids)).options(lazyload(Task.instance)))
     tasks = {t.id: t for t in rows}
-    total = db.session.scalar(
-        select(func.count(func.distinct(TaskAccess.task_id))).where(
-            TaskAccess.principal.in_(principals), TaskAccess.state == state
-        )
+    return [tasks[i] for i in page_ids if i in tasks], _count_visible(principals, state, exact)
+
+
+def _count_visible(principals: list[str], state: str, exact: bool) -> int | None:
+    """Distinct tasks behind these principals; None when there are more index entries than the cap."""
+    entries = select(TaskAccess.task_id).where(
+        TaskAccess.principal.in_(principals), TaskAccess.state == state
     )
-    return [tasks[i] for i in page_ids if i in tasks], int(total or 0)
+    if not exact:
+        capped = entries.limit(TASK_COUNT_CAP + 1).subquery()
+        if (db.session.scalar(select(func.count()).select_from(capped)) or 0) > TASK_COUNT_CAP:
+            return None
+    distinct = entries.distinct().subquery()
+    return int(db.session.scalar(select(func.count()).select_from(distinct)) or 0)
 
 
 def visible_instances(user: User) -> Select[tuple[Instance]]:

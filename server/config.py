@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STEP_BUDGET = 1_000  # engine steps per change before a model is judged to loop (see bpmn.stepping)
 DEFAULT_PAGE_LIMIT = 100  # rows per list page
 MAX_PAGE_LIMIT = 1000  # rows
+# A task list counts the caller's tasks exactly up to this many; beyond it X-Total-Count is left
+# out (as GitLab does above 10,000) unless the caller asks for ?count=exact: an exact count reads
+# every entry of the visibility index (~7 ms per 100,000 on SQLite), paging needs none of them.
+TASK_COUNT_CAP = 1000
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # whole request
 MAX_MODEL_BYTES = 5 * 1024 * 1024  # one .bpmn/.dmn file
 LOCK_RETRIES = 20  # optimistic-lock retries before a change gives up

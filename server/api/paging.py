@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, jsonify, request
 from sqlalchemy import Select
@@ -25,10 +26,19 @@ def page_args() -> tuple[int, int]:
     return min(limit, MAX_PAGE_LIMIT), offset
 
 
+def next_page_url(limit: int, offset: int) -> str:
+    """This request's URL at the next page (same filters)."""
+    args = request.args.to_dict(flat=False)
+    args.update(limit=[str(limit)], offset=[str(offset + limit)])
+    return request.base_url + "?" + urlencode(args, doseq=True)
+
+
 def paged(query: Select[Any], render: Callable[[Any], dict[str, Any]]) -> Response:
     limit, offset = page_args()
     rows = db.session.scalars(query.limit(limit).offset(offset)).all()
     total = count(query)
     response = jsonify([render(r) for r in rows])
     response.headers["X-Total-Count"] = str(total)
+    if offset + limit < total:
+        response.headers["Link"] = f'<{next_page_url(limit, offset)}>; rel="next"'
     return response

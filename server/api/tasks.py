@@ -7,7 +7,7 @@ from flask import Response, jsonify, request
 from server import access, auth, runtime
 from server.api import api
 from server.api.body import json_body, object_field
-from server.api.paging import page_args, paged
+from server.api.paging import next_page_url, page_args, paged
 from server.api.serialize import instance_json, task_json
 from server.db import db
 from server.errors import BadRequest, NotFound
@@ -30,9 +30,13 @@ def list_tasks() -> Response:
     mine = request.args.get("mine", "") in ("1", "true", "yes")
     if iid is None and not mine and state != "all" and not user.sees_everything:
         limit, offset = page_args()  # the common task list: served from the visibility index alone
-        rows, total = access.task_page(user, state=state, limit=limit, offset=offset)
+        exact = request.args.get("count", "") == "exact"
+        rows, total = access.task_page(user, state=state, limit=limit, offset=offset, exact=exact)
         response = jsonify([task_json(t) for t in rows])
-        response.headers["X-Total-Count"] = str(total)
+        if total is not None:
+            response.headers["X-Total-Count"] = str(total)
+        if len(rows) == limit and (total is None or offset + limit < total):
+            response.headers["Link"] = f'<{next_page_url(limit, offset)}>; rel="next"'
         return response
     return paged(access.visible_tasks(user, state=state, instance_id=iid, mine=mine), task_json)
 

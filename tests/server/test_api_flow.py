@@ -146,3 +146,31 @@ def test_start_with_unknown_process_or_bad_body(api: Any) -> None:
     assert api.start("nope", CLERK).status_code == 404
     bad = api.call("POST", "/api/v1/processes/expense_claim/instances", CLERK, json={"data": [1]})
     assert bad.status_code == 400 and bad.get_json()["error"] == "bad_request"
+
+
+def test_task_list_counts_exactly_up_to_the_cap_then_pages_by_link(api: Any, monkeypatch: Any) -> None:
+    """X-Total-Count is exact (a claimed task, offered to me AND my group, counts once) up to
+    TASK_COUNT_CAP index entries; beyond it the header is left out unless ?count=exact, and the
+    Link header leads to the next page either way."""
+    from server import access
+
+    _setup(api)
+    for i in range(4):
+        assert api.start("expense_claim", CLERK, business_key=f"K{i}").status_code == 201
+    first = api.tasks(CLERK2)[0]
+    assert api.claim(first["id"], CLERK2).status_code == 200  # now under u:clerk2 and g:clerks
+    listed = api.call("GET", "/api/v1/tasks?limit=3", CLERK2)
+    assert listed.headers["X-Total-Count"] == "4" and len(listed.get_json()) == 3
+    assert 'offset=3' in listed.headers["Link"] and 'rel="next"' in listed.headers["Link"]
+    last = api.call("GET", "/api/v1/tasks?limit=3&offset=3", CLERK2)
+    assert len(last.get_json()) == 1 and "Link" not in last.headers
+
+    monkeypatch.setattr(access, "TASK_COUNT_CAP", 3)  # 5 index entries for CLERK2 now exceed it
+    capped = api.call("GET", "/api/v1/tasks?limit=2", CLERK2)
+    assert "X-Total-Count" not in capped.headers and len(capped.get_json()) == 2
+    assert "offset=2" in capped.headers["Link"]
+    nxt = api.call("GET", capped.headers["Link"].split(">")[0].lstrip("<"), CLERK2)
+    assert len(nxt.get_json()) == 2 and not {t["id"] for t in nxt.get_json()} & {
+        t["id"] for t in capped.get_json()}
+    exact = api.call("GET", "/api/v1/tasks?limit=2&count=exact", CLERK2)
+    assert exact.headers["X-Total-Count"] == "4"
