@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .bundle import Bundle, ProcessInfo, parse_bundle
 from .definition import Definition
+from .delegates import Delegate, java_delegates
 from .errors import (
     BpmnError,
     ExpressionError,
@@ -18,10 +19,11 @@ from .errors import (
 )
 from .event_subprocesses import install as _install_event_subprocesses
 from .instance import Instance
+from .io_mapping import install as _install_io_mapping
 from .joins import install as _install_join_merge
 from .messages import ThrownMessage, message_starts
 from .retry import DEFAULT_RETRY, RetryCycleInvalid, RetryPolicy, parse_retry_cycle
-from .services import ServiceTask
+from .services import ServiceTask, bind_params
 from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET
 from .tasks import Failure, HumanTask, Wait
 from .timer_values import TimerValueError
@@ -32,6 +34,7 @@ ScriptFailure = Failure
 """The contract's name for what `Instance.failures()` returns."""
 
 _install_join_merge()
+_install_io_mapping()
 _install_event_subprocesses()
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "BpmnError",
     "Bundle",
     "Definition",
+    "Delegate",
     "ExpressionError",
     "Failure",
     "HumanTask",
@@ -63,7 +67,9 @@ __all__ = [
     "TimerStart",
     "TimerValueError",
     "Wait",
+    "bind_params",
     "first_start",
+    "java_delegates",
     "message_starts",
     "next_start",
     "parse_bundle",

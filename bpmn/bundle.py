@@ -13,7 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 
-from . import checks, fixups, sla_checks
+from . import checks, data_refs, embedded_forms, fixups, sla_checks
 from .definition import Definition
 from .errors import BpmnError, ModelInvalid, Problem
 from .event_subprocesses import check_event_subprocesses
@@ -124,7 +124,8 @@ def _prepare(bpmn: dict[str, etree._Element], processes: dict[str, tuple[str, et
              problems: list[Problem], warnings: list[Problem]) -> None:
     steps: list[Callable[[str, etree._Element], list[Problem]]] = [
         fixups.name_idless_flows, fixups.quote_timer_literals, fixups.camunda_collections,
-        checks.reserved_ids, checks.dangling_flows, checks.data_stores, checks.script_languages,
+        checks.reserved_ids, checks.dangling_flows, data_refs.strip, checks.script_languages,
+        checks.unexecuted_constructs,
         sla_checks.sla_settings,
         check_event_subprocesses,
         lambda file, root: checks.call_activities(file, root, set(processes)),
@@ -220,6 +221,7 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> B
                                         f"process id {pid} is also defined in {processes[pid][0]}"))
             processes[pid] = (name, process)
     _prepare(bpmn, processes, problems, warnings)
+    warnings.extend(embedded_forms.replace(bpmn, dmn))
     if not problems and not processes:
         problems.append(Problem(next(iter(files)), None, None, "the deployment contains no BPMN process"))
     if problems:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from .errors import Problem
-from .metadata import BPMN_NS
+from .metadata import BPMN_NS, CAMUNDA_NS
 from .problems import dangling_flow_message
 from .xmlsafe import line, local_name
 
@@ -40,16 +40,6 @@ def dangling_flows(file: str, root: etree._Element) -> list[Problem]:
                     problems.append(Problem(file, line(flow), flow_id,
                                             dangling_flow_message(flow_id or "?", attribute, ref)))
     return problems
-
-
-def data_stores(file: str, root: etree._Element) -> list[Problem]:
-    """Data store references: SpiffWorkflow cannot run them without an implementation, Baton has none."""
-    return [
-        Problem(file, line(ref), ref.get("id"),
-                f"data store reference '{ref.get('name') or ref.get('id')}': Baton has no data stores; "
-                "remove it from the model (keep the data in process variables instead)")
-        for ref in root.iter(_q("dataStoreReference"))
-    ]
 
 
 def call_activities(file: str, root: etree._Element, process_ids: set[str]) -> list[Problem]:
@@ -107,3 +97,69 @@ def reserved_ids(file: str, root: etree._Element) -> list[Problem]:
                                         f"the id '{element_id}' is reserved by the engine; give this "
                                         f"<{local_name(child)}> another id"))
     return problems
+
+
+_UNEXECUTED_EVENTS = {
+    "compensateEventDefinition": "compensation events",
+    "linkEventDefinition": "link events (draw the sequence flow instead)",
+}
+_IO_PLACES = ("userTask", "manualTask", "task", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+              "businessRuleTask", "callActivity", "subProcess", "transaction", "intermediateCatchEvent",
+              "intermediateThrowEvent", "endEvent")
+
+
+def unexecuted_constructs(file: str, root: etree._Element) -> list[Problem]:
+    """Constructs Baton would otherwise skip without a word: rejected, each naming its element.
+
+    SpiffWorkflow parses a compensation or link event as a plain event (the compensation never
+    runs; a link throw just ends its path) and never calls a compensation handler. Camunda's
+    `camunda:inputOutput` where Camunda itself allows none (start and boundary events, gateways)
+    would be ignored. Task and execution listeners are reported as warnings: Baton does not run
+    them, and the model still runs without them.
+    """
+    problems = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        name = local_name(element)
+        holder = element.getparent()
+        if name in _UNEXECUTED_EVENTS and element.tag == _q(name) and holder is not None:
+            kind = name.removesuffix("EventDefinition")
+            problems.append(Problem(file, line(holder), holder.get("id"),
+                                    f"this <{local_name(holder)}> is a {kind} event; "
+                                    f"Baton does not run {_UNEXECUTED_EVENTS[name]}"))
+        elif element.get("isForCompensation") == "true":
+            problems.append(Problem(file, line(element), element.get("id"),
+                                    "this activity is a compensation handler; "
+                                    "Baton does not run compensation"))
+        elif name == "complexGateway" and element.tag == _q(name):
+            problems.append(Problem(file, line(element), element.get("id"),
+                                    "Baton does not run complex gateways; "
+                                    "use an inclusive or parallel gateway"))
+        elif name == "inputOutput" and etree.QName(element).namespace == CAMUNDA_NS:
+            owner = _owner(element)
+            if owner is not None and local_name(owner) not in _IO_PLACES and local_name(owner) != "connector":
+                problems.append(Problem(file, line(element), owner.get("id"),
+                                        f"camunda:inputOutput is not allowed on a <{local_name(owner)}> "
+                                        "(Camunda allows it on activities and intermediate and end events)"))
+        elif name in ("taskListener", "executionListener") and etree.QName(element).namespace == CAMUNDA_NS:
+            owner = _owner(element)
+            what = element.get("class") or element.get("delegateExpression") or element.get("expression")
+            if what is None:
+                script = element.find(f"{{{CAMUNDA_NS}}}script")
+                what = f"a {script.get('scriptFormat') or ''} script" if script is not None else "a listener"
+            problems.append(Problem(
+                file, line(element), owner.get("id") if owner is not None else None,
+                f"camunda:{name} ({element.get('event') or 'no event'}: {what}) is not run by Baton; "
+                "the model runs without it (model what it does as a task if the process needs it)",
+                severity="warning"))
+    return problems
+
+
+def _owner(extension: etree._Element) -> etree._Element | None:
+    """The BPMN element whose extensionElements hold `extension` (the connector for its mappings)."""
+    parent = extension.getparent()
+    while parent is not None and (local_name(parent) == "extensionElements" or (
+            etree.QName(parent).namespace == CAMUNDA_NS and local_name(parent) != "connector")):
+        parent = parent.getparent()
+    return parent

@@ -117,6 +117,12 @@ def task_metadata(node: etree._Element) -> dict[str, Any]:
         service.update(service_wiring(node))
         if service:
             meta["service"] = service
+    else:
+        io = _extension_io(node)
+        if io:
+            meta["io"] = io
+    if local_name(node) == "callActivity":
+        meta.update(call_mappings(node))
     if local_name(node) == "boundaryEvent":
         variables = error_variables(node)
         if variables:
@@ -154,6 +160,26 @@ def input_output(parent: etree._Element) -> dict[str, list[dict[str, Any]]]:
                   for p in elements(parent, f"./camunda:inputOutput/camunda:{tag}", NSMAP)]
         if params:
             found[key] = params
+    return found
+
+
+def _extension_io(node: etree._Element) -> dict[str, list[dict[str, Any]]]:
+    """The element's own camunda:inputOutput (see bpmn/io_mapping.py), outside service tasks."""
+    extensions = node.find(f"{{{BPMN_NS}}}extensionElements")
+    return input_output(extensions) if extensions is not None else {}
+
+
+def call_mappings(node: etree._Element) -> dict[str, list[dict[str, str]]]:
+    """camunda:in / camunda:out of a call activity as {"call_in": [...], "call_out": [...]}."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for tag, key in (("in", "call_in"), ("out", "call_out")):
+        mappings = [
+            {name: value for name, value in (
+                ("source", m.get("source")), ("source_expression", m.get("sourceExpression")),
+                ("target", m.get("target")), ("variables", m.get("variables"))) if value}
+            for m in elements(node, f"./bpmn:extensionElements/camunda:{tag}", NSMAP)]
+        if mappings:
+            found[key] = mappings
     return found
 
 

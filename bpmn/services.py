@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
@@ -63,6 +63,8 @@ class ServiceTask:
     """The model's retry policy; None when it names none (the server applies its default)."""
     problem: str | None = None
     """Why the call cannot be made as modelled (a parameter that does not evaluate, a bad retry cycle)."""
+    variables: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The task's variables when described (read-only): what configured parameters are evaluated over."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,7 +86,8 @@ def _wiring(spec: Any) -> dict[str, Any]:
     return service
 
 
-def _bean(expression: str) -> str:
+def bean_name(expression: str) -> str:
+    """The bean a `${bean}` delegate expression names (the expression itself when it is more)."""
     inner = expression.strip()
     if inner[:2] in ("${", "#{") and inner.endswith("}"):
         inner = inner[2:-1].strip()
@@ -101,7 +104,7 @@ def _implementation(spec: Any, wiring: Mapping[str, Any]) -> tuple[Implementatio
     if wiring.get("class"):
         return "class", str(wiring["class"])
     if wiring.get("delegateExpression"):
-        return "delegateExpression", _bean(str(wiring["delegateExpression"]))
+        return "delegateExpression", bean_name(str(wiring["delegateExpression"]))
     if wiring.get("expression"):
         return "expression", str(wiring["expression"]).strip()
     return "none", None
@@ -136,6 +139,22 @@ def _evaluate_all(params: list[dict[str, Any]], scope: Mapping[str, Any], kind: 
         values[param["name"]] = evaluate_value(param["value"], {**scope, **values},
                                                f"{kind} {param['name']!r}")
     return values
+
+
+def bind_params(template: Any, variables: Mapping[str, Any], what: str = "parameter") -> Any:
+    """Configured parameters (plain JSON) with every `${...}` string evaluated over `variables`.
+
+    A server binds a Java delegate to a connector with parameters such as
+    `{"url": "https://archive.example/invoices/${invoiceNumber}", "json": {"amount": "${amount}"}}`;
+    a string that is one whole expression keeps the value's type. ParameterError names the key.
+    """
+    if isinstance(template, Mapping):
+        return {key: bind_params(value, variables, f"{what}.{key}") for key, value in template.items()}
+    if isinstance(template, list):
+        return [bind_params(item, variables, f"{what}[{index}]") for index, item in enumerate(template)]
+    if isinstance(template, str) and juel.is_juel(template):
+        return evaluate_value({"text": template}, variables, what)
+    return template
 
 
 def _operator_params(spec: Any, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,7 +204,7 @@ def describe(task: Any) -> ServiceTask:
         task_id=str(task.id), element_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
         process_id=task.workflow.spec.name, implementation=implementation, connector=connector,
         params=params, outputs=tuple(dict.fromkeys(outputs)), result_variable=result_variable,
-        retry=retry, problem=problem,
+        retry=retry, problem=problem, variables=data,
     )
 
 

@@ -3,7 +3,10 @@
 Configuration (app config first, else the environment variable of the same name):
 - BATON_CONNECTOR_BINDINGS: JSON object binding names a model uses that Baton cannot run by itself
   (a `camunda:class`, a delegate bean, an external-task topic) to a connector:
-  `{"org.example.ScoreDelegate": "http"}`.
+  `{"org.example.ScoreDelegate": "http"}`, or to a connector with parameters, whose `${...}`
+  strings are evaluated over the task's variables when the call is made (the task's own input
+  parameters override them): `{"org.example.ArchiveService": {"connector": "http", "params":
+  {"method": "POST", "url": "https://archive.example/invoices", "json": {"number": "${invoiceNumber}"}}}}`.
 - BATON_CONNECTOR_SETTINGS: JSON object of settings per connector, e.g.
   `{"email": {"host": "smtp.example.org", "port": 587, "starttls": true, "user": "...",
   "password": "...", "from": "baton@example.org"}}`. Without email settings, SMTP_URL
@@ -20,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -54,6 +57,8 @@ class ConnectorSetup:
     settings: dict[str, dict[str, Any]]
     broken_bindings: dict[str, str]
     """Bindings that name no connector: alias -> why, said in the incident of a task that uses one."""
+    binding_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Parameters a binding gives its connector (alias -> params, `${...}` not yet evaluated)."""
 
 
 def _json_setting(app: Flask, name: str) -> dict[str, Any]:
@@ -95,20 +100,41 @@ def build(app: Flask) -> ConnectorSetup:
         return found
     registry = connectors.default_registry()
     broken: dict[str, str] = {}
-    for alias, target in _json_setting(app, "BATON_CONNECTOR_BINDINGS").items():
+    params: dict[str, dict[str, Any]] = {}
+    for alias, binding in _json_setting(app, "BATON_CONNECTOR_BINDINGS").items():
+        target, bound_params = _binding(binding)
+        if target is None:
+            broken[str(alias)] = ("its binding must be a connector name or "
+                                  f'{{"connector": name, "params": {{...}}}}, not {binding!r}')
+            log.error("BATON_CONNECTOR_BINDINGS: %s: %s", alias, broken[str(alias)])
+            continue
         try:
-            registry.alias(str(alias), str(target))
+            registry.alias(str(alias), target)
         except connectors.UnknownConnector as exc:
             broken[str(alias)] = f"it is bound to {target!r}, but {exc}"
             log.error("BATON_CONNECTOR_BINDINGS: %s -> %s: %s", alias, target, exc)
+            continue
+        if bound_params:
+            params[str(alias)] = bound_params
     settings = {str(k): dict(v) for k, v in _json_setting(app, "BATON_CONNECTOR_SETTINGS").items()
                 if isinstance(v, dict)}
     smtp_url = app.config.get("SMTP_URL") or os.environ.get("SMTP_URL")
     if "email" not in settings and smtp_url:
         settings["email"] = _smtp_settings(str(smtp_url))
-    setup = ConnectorSetup(registry, settings, broken)
+    setup = ConnectorSetup(registry, settings, broken, params)
     app.extensions[_KEY] = setup
     return setup
+
+
+def _binding(value: Any) -> tuple[str | None, dict[str, Any]]:
+    """(connector, params) of one binding: a connector name, or {"connector": ..., "params": {...}}."""
+    if isinstance(value, str) and value.strip():
+        return value.strip(), {}
+    if isinstance(value, dict) and isinstance(value.get("connector"), str) and value["connector"].strip():
+        bound = value.get("params") or {}
+        if isinstance(bound, dict) and set(value) <= {"connector", "params"}:
+            return value["connector"].strip(), dict(bound)
+    return None, {}
 
 
 def current() -> ConnectorSetup:
@@ -170,3 +196,36 @@ def resolve(implementation: str, name: str | None) -> tuple[str | None, str | No
 def settings_for(name: str) -> dict[str, Any]:
     """The settings handed to connector `name` (a registered name)."""
     return dict(current().settings.get(name, {}))
+
+
+def params_for(implementation: str, name: str | None, st: bpmn.ServiceTask) -> dict[str, Any]:
+    """The parameters of a call: the binding's (evaluated over the task's variables), then the task's own.
+
+    Raises bpmn.BpmnError (a ParameterError naming the key) when a binding's expression fails.
+    """
+    bound = current().binding_params.get(name or "") if implementation != "operator" else None
+    if not bound:
+        return dict(st.params)
+    return {**bpmn.bind_params(bound, st.variables, "configured parameter"), **st.params}
+
+
+def unbound_delegates(files: dict[str, bytes]) -> list[bpmn.Problem]:
+    """A warning for every Java delegate of these files no binding runs, with the setting to add."""
+    setup = current()
+    known = ", ".join(name for name in setup.registry.names() if "/" not in name)
+    warnings = []
+    for delegate in bpmn.java_delegates(files):
+        if setup.registry.resolve(delegate.name) is not None:
+            continue
+        why = (f" (its binding is broken: {setup.broken_bindings[delegate.name]})"
+               if delegate.name in setup.broken_bindings else "")
+        example = json.dumps({delegate.name: {"connector": "http", "params": {"method": "POST",
+                                                                              "url": "https://..."}}})
+        warnings.append(bpmn.Problem(
+            delegate.file, delegate.line, delegate.element_id,
+            f"{KIND_WORDS[delegate.kind]} {delegate.name!r} is Java code that only Camunda runs, and no "
+            f"binding on this server runs it{why}: each call will open an incident until "
+            f"BATON_CONNECTOR_BINDINGS binds it to one of Baton's connectors ({known}), "
+            f"e.g. BATON_CONNECTOR_BINDINGS='{example}'",
+            severity="warning"))
+    return warnings

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 import bpmn
 import forms
+from server import connector_config
 from server.db import db
 from server.errors import Forbidden, InvalidModel
 from server.models import Deployment, DeploymentFile, ProcessVersion, User
@@ -72,7 +73,7 @@ def deploy(files: dict[str, bytes], actor: User) -> Deployed:
                 ).to_dict()
             ]
         )
-    warnings = [w.to_dict() for w in bundle.warnings]
+    warnings = [w.to_dict() for w in [*bundle.warnings, *connector_config.unbound_delegates(files)]]
 
     existing = _unchanged(bundle)
     if existing is not None:

@@ -97,15 +97,21 @@ def _record(change: runtime.Change, st: bpmn.ServiceTask) -> None:
     row, now = change.row, change.now
     policy = st.retry or connector_config.default_retry()
     connector, why_not = connector_config.resolve(st.implementation, st.connector)
+    params, param_problem = dict(st.params), None
+    if connector is not None and st.problem is None:
+        try:
+            params = connector_config.params_for(st.implementation, st.connector, st)
+        except bpmn.BpmnError as exc:
+            param_problem = str(exc)
     call = ServiceCall(
         instance_id=row.id, task_id=st.task_id, element_id=st.element_id, name=st.name[:300],
-        connector=(st.connector or "")[:255], params=st.params, status="pending", attempts=0,
+        connector=(st.connector or "")[:255], params=params, status="pending", attempts=0,
         max_attempts=policy.max_attempts, retry_intervals=whole_seconds(policy),
         idempotency_key=idempotency_key(row.id, st.task_id), created_at=now, updated_at=now,
     )
     db.session.add(call)
     db.session.flush()
-    problem = st.problem or why_not
+    problem = st.problem or why_not or param_problem
     if problem:
         incidents.open_for_call(change, call, f"{st.name}: {problem}",
                                 {"implementation": st.implementation, "connector": st.connector})

@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from server import access, auth, deploying, runtime
+import bpmn
+from bpmn.data_refs import DataReference, references
+from bpmn.xmlsafe import load_xml
+from server import access, auth, deploying, drafts, runtime
 from server.db import db
 from server.errors import BadRequest, Forbidden, InvalidInput, NotFound
 from server.models import ProcessVersion, User
@@ -39,11 +42,22 @@ def _startable(process_id: str, user: User) -> ProcessVersion:
     return version
 
 
+def _data_references(version: ProcessVersion) -> list[DataReference]:
+    """The data stores and data objects drawn in the process: documentation, shown beside the start form."""
+    xml = drafts.version_xml(version).encode()
+    try:
+        root = load_xml(version.file, xml)
+    except bpmn.ModelInvalid:  # it parsed at deployment; a file that no longer does shows nothing here
+        return []
+    return [ref for ref in references(root) if ref.process_id == version.process_id]
+
+
 def _render(version: ProcessVersion, values: dict[str, str], errors: dict[str, str],
             status: int = 200) -> tuple[str, int]:
     return render_template(
         "start.html",
         version=version,
+        data_references=_data_references(version),
         form=form_json(version.start_form or []),
         values=values,
         errors=errors,

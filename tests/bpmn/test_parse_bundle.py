@@ -31,9 +31,9 @@ def test_dangling_target_ref_names_the_flow_and_the_missing_target() -> None:
 
 
 def test_every_problem_of_a_model_is_reported() -> None:
-    problems = rejected("data_store.bpmn")
-    assert [(p.line, p.element_id) for p in problems] == [(5, "Flow_1"), (6, "Ledger")]
-    assert "Baton has no data stores" in problems[1].message
+    problems = rejected("unexecuted_constructs.bpmn")
+    assert [(p.line, p.element_id) for p in problems] == [
+        (5, "Flow_1"), (11, "Undo_booking"), (14, "Cancel_booking"), (15, "Jump")]
 
 
 def test_non_executable_process_runs_with_a_warning() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.bpmn.helpers import corpus_files
-from tests.bpmn.test_corpus import EXPECTED, Rejected
+from tests.bpmn.test_corpus import EXPECTED, START_DATA, Rejected
 
 ADMIN = "admin@test.example"
 
@@ -30,7 +30,7 @@ def test_corpus_model_through_the_api(api: Any, path: str) -> None:
     catalog = {p["id"]: p for p in api.call("GET", "/api/v1/processes", ADMIN).get_json()}
     assert set(catalog) == set(expected)
     for process_id, (status, task_names, waits) in expected.items():
-        started = api.start(process_id, ADMIN)
+        started = api.start(process_id, ADMIN, START_DATA.get(process_id))
         if not catalog[process_id]["startable"]:  # starts by a message or timer, not by hand
             assert started.status_code == 400 and waits, started.get_json()
             continue
