@@ -91,9 +91,10 @@ def init_app(app: Flask) -> None:
     from server.worker import worker_command
 
     app.cli.add_command(worker_command)
-    from server.audit_cli import verify_audit_command
+    from server.audit_cli import erase_audit_data_command, verify_audit_command
 
     app.cli.add_command(verify_audit_command)
+    app.cli.add_command(erase_audit_data_command)
     from server.maps_cli import map_to_bpmn_command
     from server.supervisor import up_command
 

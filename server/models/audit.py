@@ -33,5 +33,10 @@ class Event(db.Model):  # type: ignore[name-defined,misc]
     task_id: Mapped[str | None] = mapped_column(String(36))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     data_digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Salted digests (server/audit.py): the chain covers these; the salts go when a value is erased.
+    # Events from before migration 0008 have no actor digest and hash the actor itself.
+    actor_digest: Mapped[str | None] = mapped_column(String(64))
+    actor_salt: Mapped[str | None] = mapped_column(String(32))
+    data_salt: Mapped[str | None] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)

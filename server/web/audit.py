@@ -1,28 +1,35 @@
-"""An instance's audit trail: every event in order, with filters, CSV/JSON export and chain verification."""
+"""An instance's audit trail: every event in order, with filters, CSV/JSON export, chain verification,
+and (admins only) erasing personal data, with a review step before anything is erased."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, select
+from werkzeug.wrappers import Response as BaseResponse
 
-from server import audit, auth
+from server import audit, audit_erasure, auth
 from server.clock import iso
 from server.db import db
-from server.errors import BadRequest
-from server.models import Event, Instance
+from server.errors import BadRequest, Forbidden
+from server.models import Event, Instance, User
 from server.web import web
 from server.web.describe import happening
 from server.web.instances import visible_instance
 
-CSV_COLUMNS = ("seq", "at", "kind", "actor", "element_id", "name", "task_id", "data", "data_digest",
-               "prev_hash", "hash")
+CSV_COLUMNS = ("seq", "at", "kind", "actor", "element_id", "name", "task_id", "data", "actor_digest",
+               "data_digest", "actor_salt", "data_salt", "prev_hash", "hash")
+ERASE_SCOPES = {
+    "instance": "All personal data in this instance",
+    "person_here": "One person's data in this instance",
+    "person": "One person's data in every instance",
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -80,7 +87,10 @@ def event_dict(ev: Event) -> dict[str, Any]:
         "name": ev.name,
         "task_id": ev.task_id,
         "data": ev.data,
+        "actor_digest": ev.actor_digest,
         "data_digest": ev.data_digest,
+        "actor_salt": ev.actor_salt,
+        "data_salt": ev.data_salt,
         "prev_hash": ev.prev_hash,
         "hash": ev.hash,
     }
@@ -101,24 +111,71 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+@dataclass(frozen=True)
+class EraseForm:
+    """The erasure form as filled in; `errors` maps a field to what to fix."""
+
+    scope: str = "instance"
+    email: str = ""
+    reason: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def request(self, instance_id: int) -> audit_erasure.Erasure:
+        return audit_erasure.Erasure(
+            self.reason,
+            self.email if self.scope != "instance" else None,
+            instance_id if self.scope != "person" else None,
+        )
+
+
+def _erase_form() -> EraseForm:
+    form = request.form
+    scope = form.get("scope", "instance")
+    chosen = EraseForm(scope if scope in ERASE_SCOPES else "instance", form.get("email", "").strip(),
+                       form.get("reason", "").strip())
+    if chosen.scope != "instance" and not chosen.email:
+        missing = {"email": "Give the person's e-mail address."}
+        return EraseForm(chosen.scope, chosen.email, chosen.reason, missing)
+    return chosen
+
+
+def _may_erase(user: User) -> User:
+    if not user.is_admin:
+        raise Forbidden("Only an admin can erase personal data; auditors can read and verify the trail.")
+    return user
+
+
 @web.get("/instances/<int:instance_id>/audit")
 def instance_audit(instance_id: int) -> Response | str:
     user = auth.user()
     row = visible_instance(instance_id, user)
-    chosen = _filters()
-    events = list(db.session.scalars(_query(row, chosen)))
     export = request.args.get("format", "")
     if export in ("csv", "json"):
-        rows = [event_dict(e) for e in events]
-        name = f"instance-{row.id}-audit.{export}"
-        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-        if export == "csv":
-            return Response(_csv(rows), mimetype="text/csv", headers=headers)
-        body = {
-            "instance_id": row.id, "process_id": row.process_id, "filters": chosen.as_args(), "events": rows
-        }
-        return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json",
-                        headers=headers)
+        return _export(row, export)
+    erase = EraseForm() if request.args.get("erase") == "1" else None
+    if erase is not None:
+        _may_erase(user)
+    return _page(row, user, erase=erase)
+
+
+def _export(row: Instance, export: str) -> Response:
+    chosen = _filters()
+    rows = [event_dict(e) for e in db.session.scalars(_query(row, chosen))]
+    name = f"instance-{row.id}-audit.{export}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if export == "csv":
+        return Response(_csv(rows), mimetype="text/csv", headers=headers)
+    body = {"instance_id": row.id, "process_id": row.process_id, "filters": chosen.as_args(), "events": rows}
+    text = json.dumps(body, ensure_ascii=False, indent=2)
+    return Response(text, mimetype="application/json", headers=headers)
+
+
+def _page(
+    row: Instance, user: User, *, erase: EraseForm | None = None,
+    plans: list[audit_erasure.InstancePlan] | None = None,
+) -> str:
+    chosen = _filters()
+    events = list(db.session.scalars(_query(row, chosen)))
     every = select(Event).where(Event.instance_id == row.id)
     kinds = sorted(set(db.session.scalars(every.with_only_columns(Event.kind).distinct())))
     elements = sorted(
@@ -128,10 +185,40 @@ def instance_audit(instance_id: int) -> Response | str:
     return render_template(
         "audit.html",
         instance=row,
-        events=[(e, happening(e)) for e in events],
+        events=[(e, happening(e), audit.erased_marker(e.data)) for e in events],
         filters=chosen,
         kinds=kinds,
         elements=elements,
         report=report,
         total=row.event_seq,
+        may_erase=user.is_admin,
+        erase=erase,
+        scopes=ERASE_SCOPES,
+        plans=plans,
+        to_erase=[p for p in plans or [] if not p.empty],
     )
+
+
+@web.post("/instances/<int:instance_id>/audit/erase")
+def erase_audit_data(instance_id: int) -> BaseResponse | tuple[str, int] | str:
+    """Review (first post) then erase (second post, confirm=yes) personal data from the trail."""
+    user = _may_erase(auth.user())
+    row = visible_instance(instance_id, user)
+    form = _erase_form()
+    if form.errors:
+        return _page(row, user, erase=form), 422
+    wanted = form.request(row.id)
+    try:
+        if request.form.get("confirm") != "yes":
+            return _page(row, user, erase=form, plans=audit_erasure.plan(wanted))
+        done = [p for p in audit_erasure.erase(wanted, user) if not p.empty]
+    except BadRequest as exc:
+        errors = {str(exc.extra.get("field", "reason")): exc.message}
+        failed = EraseForm(form.scope, form.email, form.reason, errors)
+        return _page(row, user, erase=failed), 422
+    if done:
+        flash(f"Erased personal data from {len(done)} instance{'' if len(done) == 1 else 's'}: "
+              + " ".join(p.describe() for p in done[:5]) + (" …" if len(done) > 5 else ""), "success")
+    else:
+        flash("There was nothing left to erase.", "info")
+    return redirect(url_for("web.instance_audit", instance_id=row.id, verify="1"))
