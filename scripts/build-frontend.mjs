@@ -1,4 +1,4 @@
-// Build Baton's browser assets: static/src/{modeller,viewer,map}.js -> static/dist/ (IIFE + CSS + fonts).
+// Build Baton's browser assets: static/src/{modeller,viewer,map,dmn}.js -> static/dist/ (IIFE + CSS + fonts).
 //
 // bpmnlint has no esbuild plugin, so its configuration (.bpmnlintrc) is first compiled to a module
 // (build/bpmnlint-config.js) that imports every enabled rule; the modeller imports that module.
@@ -31,6 +31,7 @@ async function bundle() {
       modeller: path.join(root, 'static', 'src', 'modeller.js'),
       viewer: path.join(root, 'static', 'src', 'viewer.js'),
       map: path.join(root, 'static', 'src', 'map.js'),
+      dmn: path.join(root, 'static', 'src', 'dmn.js'), // dmn-js, loaded only by DMN drafts' pages
     },
     outdir,
     bundle: true,

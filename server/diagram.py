@@ -4,6 +4,11 @@ Nothing here loads a workflow: the task rows, the instance's `waiting` list, ope
 audit events (those with an element id) say where a case has been. Elements the engine passes
 without a trace (gateways, script tasks) are inferred when exactly one path of such elements joins
 two elements known to have been reached.
+
+Call activities: SpiffWorkflow runs a called process inside the same workflow, so its tasks, waits
+and events belong to this instance too. `live_diagram(row, process_id=...)` draws a called process
+(from whichever file of the deployment defines it) with the states of its own elements; on the
+caller's diagram a call activity is active, failed or completed as the process it calls is.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from sqlalchemy import select
 from server.clock import iso, utcnow
 from server.db import db
 from server.drafts import version_xml
-from server.models import Event, Incident, Instance, ProcessVersion, Task
+from server.errors import NotFound
+from server.models import DeploymentFile, Event, Incident, Instance, ProcessVersion, Task
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # Elements that always leave a row or an event when reached: never inferred as passed silently.
@@ -36,6 +42,8 @@ class Graph:
     kinds: dict[str, str]  # element id -> local tag name
     flows: dict[str, tuple[str, str]]  # flow id -> (source, target)
     outgoing: dict[str, list[str]] = field(default_factory=dict)  # node id -> flow ids
+    containers: frozenset[str] = frozenset()  # ids of the processes and subprocesses drawn
+    calls: dict[str, str] = field(default_factory=dict)  # call activity id -> called process id
 
     @property
     def start_events(self) -> list[str]:
@@ -46,13 +54,22 @@ def _local(tag: Any) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-@lru_cache(maxsize=64)
-def _graph(version_id: int, xml: str) -> Graph:
+def _parse(xml: str) -> etree._Element:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    root = etree.fromstring(xml.encode(), parser)
+    return etree.fromstring(xml.encode(), parser)
+
+
+@lru_cache(maxsize=64)
+def _graph(key: str, xml: str, process_id: str = "") -> Graph:
+    """The graph of a whole file (a caller's diagram), or of one process in it (a called one)."""
+    root = _parse(xml)
+    scope = next((p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == process_id), root)
     kinds: dict[str, str] = {}
     flows: dict[str, tuple[str, str]] = {}
-    for container in root.iter(*(f"{{{BPMN_NS}}}{n}" for n in ("process", "subProcess", "transaction"))):
+    calls: dict[str, str] = {}
+    containers: set[str] = set()
+    for container in scope.iter(*(f"{{{BPMN_NS}}}{n}" for n in ("process", "subProcess", "transaction"))):
+        containers.add(container.get("id") or "")
         for child in container:
             name, element_id = _local(child.tag), child.get("id")
             if not element_id:
@@ -61,10 +78,42 @@ def _graph(version_id: int, xml: str) -> Graph:
                 flows[element_id] = (child.get("sourceRef") or "", child.get("targetRef") or "")
             elif name not in _NOT_FLOW_NODES:
                 kinds[element_id] = name
+                if name == "callActivity" and child.get("calledElement"):
+                    calls[element_id] = str(child.get("calledElement")).strip()
     outgoing: dict[str, list[str]] = {}
     for flow_id, (source, _) in flows.items():
         outgoing.setdefault(source, []).append(flow_id)
-    return Graph(kinds, flows, outgoing)
+    return Graph(kinds, flows, outgoing, frozenset(containers - {""}), calls)
+
+
+@lru_cache(maxsize=16)
+def _process_files(deployment_id: int, checksum: str) -> dict[str, tuple[str, str]]:
+    """{process id: (file name, xml)} over the .bpmn files of a deployment (deployments never change;
+    the checksum of its files keeps the cache honest across databases)."""
+    found: dict[str, tuple[str, str]] = {}
+    rows = db.session.execute(
+        select(DeploymentFile.name, DeploymentFile.content)
+        .where(DeploymentFile.deployment_id == deployment_id)
+    )
+    for name, content in rows:
+        if name.lower().endswith(".dmn"):
+            continue
+        xml = bytes(content).decode("utf-8", errors="replace")
+        for process in _parse(xml).iter(f"{{{BPMN_NS}}}process"):
+            found.setdefault(process.get("id") or "", (name, xml))
+    return found
+
+
+def _diagram_of(xml: str, process_id: str) -> str | None:
+    """The id of the BPMNDiagram that draws a process (its plane, or its pool's collaboration)."""
+    root = _parse(xml)
+    pools = {parent.get("id") for p in root.iter(f"{{{BPMN_NS}}}participant")
+             if p.get("processRef") == process_id and (parent := p.getparent()) is not None}
+    for diagram in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNDiagram"):
+        for plane in diagram:
+            if plane.get("bpmnElement") == process_id or plane.get("bpmnElement") in pools:
+                return diagram.get("id")
+    return None
 
 
 def _owner(task: Task) -> str:
@@ -74,21 +123,47 @@ def _owner(task: Task) -> str:
     return "offered to " + ", ".join(offered) if offered else "nobody yet"
 
 
-def element_states(row: Instance, graph: Graph, events: list[Event]) -> dict[str, dict[str, Any]]:
-    """{element id: {"state", ...}} from tasks, waits, incidents and events (latest wins per source)."""
+@dataclass
+class Facts:
+    """What the projection says about one instance, read once per poll and shared by every graph."""
+
+    events: list[Event]
+    tasks: list[Task]
+    incidents: list[Incident]
+
+    @classmethod
+    def of(cls, row: Instance) -> Facts:
+        return cls(
+            list(db.session.scalars(select(Event).where(Event.instance_id == row.id).order_by(Event.seq))),
+            list(db.session.scalars(
+                select(Task).where(Task.instance_id == row.id).order_by(Task.created_at, Task.id))),
+            list(db.session.scalars(
+                select(Incident).where(Incident.instance_id == row.id, Incident.status == "open"))),
+        )
+
+
+def element_states(row: Instance, graph: Graph, facts: Facts, foreign: frozenset[str] = frozenset(),
+                   *, caller: bool = True) -> dict[str, dict[str, Any]]:
+    """{element id: {"state", ...}} from tasks, waits, incidents and events (latest wins per source).
+
+    `foreign` names the other processes of the deployment: their tasks (and those tasks' events) are
+    not this graph's even where element ids repeat across files. `caller` is False for a called process.
+    """
     now = utcnow()
     states: dict[str, dict[str, Any]] = {}
+    tasks = [t for t in facts.tasks if t.process_id not in foreign]
+    elsewhere = {t.id for t in facts.tasks if t.process_id in foreign}
+    events = [ev for ev in facts.events if ev.task_id not in elsewhere]
     for ev in events:
         if ev.element_id:
             states[ev.element_id] = {"state": "completed"}
-    if any(ev.kind == "instance_started" for ev in events):
+    started = any(ev.kind == "instance_started" for ev in events) if caller else (
+        any(i in graph.kinds for i in states) or any(t.element_id in graph.kinds for t in tasks))
+    if started:
         starts = graph.start_events
         none_starts = [s for s in starts if s in states or len(starts) == 1]
         for start in none_starts or starts[:1]:
             states.setdefault(start, {"state": "completed"})
-    tasks = db.session.scalars(
-        select(Task).where(Task.instance_id == row.id).order_by(Task.created_at, Task.id)
-    )
     for task in tasks:
         if task.state == "open":
             states[task.element_id] = {
@@ -108,10 +183,7 @@ def element_states(row: Instance, graph: Graph, events: list[Event]) -> dict[str
                     "wait": f"{wait.get('kind')}: {wait.get('name') or element_id}",
                     "due_at": wait.get("due_at"),
                 }
-    incidents = db.session.scalars(
-        select(Incident).where(Incident.instance_id == row.id, Incident.status == "open")
-    )
-    for incident in incidents:
+    for incident in facts.incidents:
         if incident.element_id:
             states[incident.element_id] = {"state": "failed", "message": incident.message}
     if row.status == "error":
@@ -154,23 +226,73 @@ def _nodes(graph: Graph, route: list[str]) -> set[str]:
     return {graph.flows[f][1] for f in route}
 
 
-def live_diagram(row: Instance) -> dict[str, Any]:
-    """The JSON the instance page's viewer polls."""
+_OPEN = ("active", "waiting", "failed")
+
+
+def _called_status(row: Instance, states: dict[str, dict[str, Any]], graph: Graph) -> str:
+    """A called process is completed once it was reached and nothing in it is open any more."""
+    mine = [info["state"] for element_id, info in states.items() if element_id in graph.kinds]
+    if row.status == "completed" or (mine and not any(state in _OPEN for state in mine)):
+        return "completed"
+    return row.status
+
+
+def _call_states(row: Instance, graph: Graph, facts: Facts, states: dict[str, dict[str, Any]],
+                 files: dict[str, tuple[str, str]]) -> None:
+    """Mark each call activity as the process it calls stands (failed, active, or done)."""
+    for call_id, called in graph.calls.items():
+        if called not in files or states.get(call_id, {}).get("state") in _OPEN:
+            continue
+        file, xml = files[called]
+        inner = _graph(file, xml, called)
+        inner_states = element_states(row, inner, facts, frozenset(files) - inner.containers, caller=False)
+        seen = [inner_states[i]["state"] for i in inner_states if i in inner.kinds]
+        if "failed" in seen:
+            states[call_id] = {"state": "failed", "message": f"in the called process {called}"}
+        elif "active" in seen or "waiting" in seen:
+            states[call_id] = {"state": "active", "called": called}
+        elif seen:
+            states[call_id] = {"state": "completed"}
+
+
+def live_diagram(row: Instance, process_id: str | None = None) -> dict[str, Any]:
+    """The JSON the instance page's viewer polls: the instance's process, or a process it calls."""
     pv: ProcessVersion = row.process_version
-    xml = version_xml(pv)
-    graph = _graph(pv.id, xml)
-    events = list(db.session.scalars(select(Event).where(Event.instance_id == row.id).order_by(Event.seq)))
-    states = element_states(row, graph, events)
-    taken, passed = flows_taken(graph, states, row.status)
+    files = _process_files(pv.deployment_id, pv.checksum)
+    if process_id and process_id != row.process_id:
+        if process_id not in files:
+            raise NotFound(f"Process {process_id} is not in the deployment of this case.")
+        file, xml = files[process_id]
+        graph = _graph(f"{pv.deployment_id}/{file}", xml, process_id)
+        caller = False
+    else:
+        process_id, file, xml = row.process_id, pv.file, version_xml(pv)
+        graph = _graph(f"{pv.deployment_id}/{file}", xml)
+        caller = True
+    facts = Facts.of(row)
+    states = element_states(row, graph, facts, frozenset(files) - graph.containers, caller=caller)
+    _call_states(row, graph, facts, states, files)
+    status = row.status if caller else _called_status(row, states, graph)
+    taken, passed = flows_taken(graph, states, status)
     for element_id in passed:
         states.setdefault(element_id, {"state": "completed", "inferred": True})
     return {
         "instance_id": row.id,
         "status": row.status,
         "revision": row.event_seq,
-        "process_id": row.process_id,
+        "process_id": process_id,
+        "root_process_id": row.process_id,
+        "process_name": _name_of(xml, process_id),
+        "diagram_id": None if caller else _diagram_of(xml, process_id),
         "xml": xml,
         "elements": states,
         "flows_taken": taken,
-        "events": events,
+        "events": facts.events,
     }
+
+
+def _name_of(xml: str, process_id: str) -> str:
+    for process in _parse(xml).iter(f"{{{BPMN_NS}}}process"):
+        if process.get("id") == process_id:
+            return str(process.get("name") or process_id)
+    return process_id

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 import bpmn
 import forms
-from server import deploying
+from server import decision_drafts, deploying
 from server.clock import utcnow
 from server.config import MAX_MODEL_BYTES
 from server.db import db
-from server.errors import BadRequest, NotFound
+from server.errors import BadRequest, InvalidModel, NotFound
 from server.models import DeploymentFile, ProcessModel, ProcessVersion, User
 
 _PROCESS_TAG = re.compile(r"<(?:[\w.-]+:)?process\b([^>]*)>", re.S)
@@ -48,6 +48,8 @@ class Verdict:
 
     problems: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    deploys_with: list[str] | None = None
+    """For a DMN draft: the processes (name and version) it deploys with; [] when none calls it."""
 
 
 def blank_xml(name: str) -> str:
@@ -67,10 +69,16 @@ def first_process(xml: str) -> tuple[str, str]:
     return found.get("id", ""), found.get("name", "")
 
 
-def check(xml: str, file_name: str) -> Verdict:
+def check(xml: str, file_name: str, process_id: str = "") -> Verdict:
     """Parse the draft exactly as a deployment would; every problem names its element."""
+    if file_name.lower().endswith(".dmn"):
+        problems, warnings, found = decision_drafts.check(file_name, xml)
+        names = [f"{pv.display_name} (version {pv.version})" for pv in found.processes]
+        return Verdict(problems, warnings, deploys_with=names)
+    files = {**decision_drafts.decision_files_for(file_name, xml, process_id or first_process(xml)[0]),
+             file_name: xml.encode()}
     try:
-        bundle = bpmn.parse_bundle({file_name: xml.encode()})
+        bundle = bpmn.parse_bundle(files)
     except bpmn.ModelInvalid as exc:
         return Verdict([p.to_dict() for p in exc.problems])
     verdict = Verdict(warnings=[w.to_dict() for w in bundle.warnings])
@@ -93,11 +101,19 @@ def get(model_id: int) -> ProcessModel:
     return row
 
 
-def create(actor: User, *, name: str = "", xml: str | None = None) -> ProcessModel:
-    """A new draft: the given XML (an imported file), else a blank diagram."""
-    text = xml if xml is not None else blank_xml(name)
+def create(actor: User, *, name: str = "", xml: str | None = None, dmn: bool = False,
+           file_name: str = "") -> ProcessModel:
+    """A new draft: the given XML (an imported file), else a blank diagram (a decision table if `dmn`).
+
+    A DMN draft keeps the file name it deploys as (`file_name`, else one made from its name).
+    """
+    text = xml if xml is not None else (decision_drafts.blank_xml(name) if dmn else blank_xml(name))
     _check_size(text)
-    pid, xml_name = first_process(text)
+    if decision_drafts.is_dmn(text):
+        xml_name = decision_drafts.definitions_name(text)
+        pid = decision_drafts.file_name_for(file_name or name or xml_name)
+    else:
+        pid, xml_name = first_process(text)
     row = ProcessModel(
         process_id=pid, name=name.strip() or xml_name or pid, xml=text, updated_at=utcnow(),
         updated_by_id=actor.id,
@@ -112,18 +128,39 @@ def save(row: ProcessModel, xml: str, actor: User) -> Verdict:
     _check_size(xml)
     if not xml.strip():
         raise BadRequest("The diagram is empty; nothing was saved.", field="xml")
-    pid, name = first_process(xml)
+    if decision_drafts.is_dmn(xml) != row.is_decision:
+        kind = "DMN decisions" if row.is_decision else "a BPMN diagram"
+        raise BadRequest(f"This draft holds {kind}; nothing was saved. Import the file as a new draft "
+                         "on the Models page instead.", field="xml")
+    if row.is_decision:
+        pid, name = row.process_id, decision_drafts.definitions_name(xml)
+    else:
+        pid, name = first_process(xml)
     row.xml = xml
     row.process_id = pid or row.process_id
     row.name = name or row.name
     row.updated_at = utcnow()
     row.updated_by_id = actor.id
-    return check(xml, row.file_name)
+    return check(xml, row.file_name, row.process_id)
 
 
 def deploy(row: ProcessModel, actor: User) -> deploying.Deployed:
-    """Deploy the saved draft (InvalidModel lists every problem); remember the version it became."""
-    result = deploying.deploy({row.file_name: row.xml.encode()}, actor)
+    """Deploy the saved draft (InvalidModel lists every problem); remember the version it became.
+
+    A BPMN draft takes along the DMN its business rule tasks call; a DMN draft deploys with the
+    latest deployments of the processes that call it (see server/decision_drafts.py).
+    """
+    if row.is_decision:
+        problems, _, found = decision_drafts.check(row.file_name, row.xml)
+        if problems:
+            raise InvalidModel(problems)
+        if not found.files:
+            raise InvalidModel([decision_drafts.no_callers_problem(row.file_name, row.xml)])
+        files = {**found.files, row.file_name: row.xml.encode()}
+    else:
+        files = {**decision_drafts.decision_files_for(row.file_name, row.xml, row.process_id),
+                 row.file_name: row.xml.encode()}
+    result = deploying.deploy(files, actor)
     mine = next((p for p in result.processes if p.process_id == row.process_id), None)
     row.deployed_version_id = (mine or result.processes[0]).id
     db.session.commit()
@@ -159,6 +196,23 @@ def versions_of(process_id: str) -> list[ProcessVersion]:
             .order_by(ProcessVersion.version.desc())
         )
     )
+
+
+def deployed_file(file_id: int) -> DeploymentFile:
+    row = db.session.get(DeploymentFile, file_id)
+    if row is None:
+        raise NotFound(f"Deployed file {file_id} does not exist.")
+    return row
+
+
+def deployed_files_named(name: str) -> list[tuple[int, int]]:
+    """(file id, deployment id) of every deployed file of this name, newest first (a DMN's versions)."""
+    rows = db.session.execute(
+        select(DeploymentFile.id, DeploymentFile.deployment_id)
+        .where(DeploymentFile.name == name)
+        .order_by(DeploymentFile.deployment_id.desc())
+    )
+    return [(file_id, deployment_id) for file_id, deployment_id in rows]
 
 
 def for_process(process_id: str) -> ProcessModel | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from server.api import api
 from server.api.instances import visible_instance
@@ -13,7 +13,8 @@ from server.web.describe import happening
 
 @api.get("/instances/<int:instance_id>/diagram")
 def instance_diagram(instance_id: int) -> Response:
-    body = live_diagram(visible_instance(instance_id))
+    """?process=<id> draws a process the instance calls (call activities), with its own states."""
+    body = live_diagram(visible_instance(instance_id), request.args.get("process") or None)
     body["events"] = [
         {
             "seq": ev.seq,

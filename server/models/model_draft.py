@@ -18,7 +18,8 @@ class ProcessModel(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (Index("ix_process_models_process", "process_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # The id of the (first) executable process in the XML, as of the last save.
+    # The id of the (first) executable process in the XML, as of the last save. A DMN draft has no
+    # process: there it holds the .dmn file name it deploys as (see `is_decision`).
     process_id: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     name: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     xml: Mapped[str] = mapped_column(Text, nullable=False, deferred=True)
@@ -33,6 +34,13 @@ class ProcessModel(db.Model):  # type: ignore[name-defined,misc]
         return self.name or self.process_id or f"Model {self.id}"
 
     @property
+    def is_decision(self) -> bool:
+        """A DMN draft (decisions, edited with dmn-js) rather than a BPMN one; told without loading XML."""
+        return self.process_id.lower().endswith(".dmn")
+
+    @property
     def file_name(self) -> str:
         """The file name this draft deploys as."""
+        if self.is_decision:
+            return self.process_id
         return f"{self.process_id or f'model_{self.id}'}.bpmn"

@@ -82,4 +82,5 @@ def deployment(deployment_id: int) -> str:
         deployment=row,
         author=author,
         startable={p.id: p.startable and access.can_start(user, p) for p in row.processes},
+        can_model=user.has_role("admin", "analyst"),
     )

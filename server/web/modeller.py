@@ -47,7 +47,7 @@ def models() -> str:
 @web.post("/models")
 def new_model() -> Response:
     user = _analyst()
-    row = drafts.create(user, name=request.form.get("name", ""))
+    row = drafts.create(user, name=request.form.get("name", ""), dmn=request.form.get("kind") == "dmn")
     db.session.commit()
     return redirect(url_for("web.modeller", model_id=row.id))
 
@@ -57,13 +57,13 @@ def import_model() -> Response:
     user = _analyst()
     files = read_model_files(request.files.getlist("file"))
     if not files:
-        flash("Choose a .bpmn file to import.", "error")
+        flash("Choose a .bpmn or .dmn file to import.", "error")
         return redirect(url_for("web.models"))
     name, content = next(iter(files.items()))
-    if not name.lower().endswith((".bpmn", ".xml")):
-        flash(f"{name} is not a .bpmn file.", "error")
+    if not name.lower().endswith((".bpmn", ".dmn", ".xml")):
+        flash(f"{name} is not a .bpmn or .dmn file.", "error")
         return redirect(url_for("web.models"))
-    row = drafts.create(user, xml=content.decode("utf-8", errors="replace"))
+    row = drafts.create(user, xml=content.decode("utf-8", errors="replace"), file_name=name)
     db.session.commit()
     flash(f"Imported {name} as a new draft.", "success")
     return redirect(url_for("web.modeller", model_id=row.id))
@@ -83,13 +83,36 @@ def model_from_version(version_id: int) -> Response:
     return redirect(url_for("web.modeller", model_id=row.id))
 
 
+@web.post("/models/from-file/<int:file_id>")
+def model_from_file(file_id: int) -> Response:
+    """Edit a deployed .dmn: its draft if there is one (nothing is overwritten), else a new draft."""
+    user = _analyst()
+    deployed = drafts.deployed_file(file_id)
+    if not deployed.name.lower().endswith(".dmn"):
+        raise BadRequest(f"{deployed.name} is not a .dmn file; open its process from the Models page.")
+    existing = drafts.for_process(deployed.name)
+    if existing is not None:
+        return redirect(url_for("web.modeller", model_id=existing.id, file=deployed.id))
+    row = drafts.create(user, xml=bytes(deployed.content).decode("utf-8", errors="replace"),
+                        file_name=deployed.name)
+    db.session.commit()
+    return redirect(url_for("web.modeller", model_id=row.id))
+
+
 @web.get("/models/<int:model_id>")
 def modeller(model_id: int) -> str:
     _analyst()
     row = drafts.get(model_id)
     shown = request.args.get("version", type=int)
+    shown_file = request.args.get("file", type=int) if row.is_decision else None
     note = None
-    if shown:
+    if shown_file:
+        deployed = drafts.deployed_file(shown_file)
+        xml = bytes(deployed.content).decode("utf-8", errors="replace")
+        note = (f"Showing {deployed.name} of deployment #{deployed.deployment_id}; "
+                "save the draft to continue from it, or reload the page to go back to the draft.")
+        verdict = drafts.Verdict()
+    elif shown and not row.is_decision:
         pv = drafts.version(shown)
         xml = drafts.version_xml(pv)
         note = (f"Showing deployed version {pv.version} of {pv.display_name}; "
@@ -97,14 +120,17 @@ def modeller(model_id: int) -> str:
         verdict = drafts.Verdict()
     else:
         xml = row.xml
-        verdict = drafts.check(xml, row.file_name)
+        verdict = drafts.check(xml, row.file_name, row.process_id)
     data: dict[str, Any] = {
+        "kind": "dmn" if row.is_decision else "bpmn",
+        "deploysWith": verdict.deploys_with,
         "xml": xml,
         "saveUrl": url_for("web.save_model", model_id=row.id),
         "deployUrl": url_for("web.deploy_model", model_id=row.id),
         "fileStem": row.file_name.rsplit(".", 1)[0],
+        "fileName": row.file_name,
         "problems": verdict.problems,
-        "unsaved": bool(shown),
+        "unsaved": bool(shown or shown_file),
         "note": note,
     }
     return render_template(
@@ -112,8 +138,10 @@ def modeller(model_id: int) -> str:
         model=row,
         data=data,
         verdict=verdict,
-        versions=drafts.versions_of(row.process_id),
+        versions=[] if row.is_decision else drafts.versions_of(row.process_id),
+        deployed_files=drafts.deployed_files_named(row.file_name) if row.is_decision else [],
         shown_version=shown,
+        shown_file=shown_file,
         editor=db.session.get(User, row.updated_by_id) if row.updated_by_id else None,
     )
 
@@ -133,9 +161,11 @@ def save_model(model_id: int) -> Response:
             "id": row.id,
             "name": row.display_name,
             "process_id": row.process_id,
+            "file_name": row.file_name,
             "updated_at": iso(row.updated_at),
             "problems": verdict.problems,
             "warnings": verdict.warnings,
+            "deploys_with": verdict.deploys_with,
         }
     )
 
@@ -164,7 +194,7 @@ def deploy_model(model_id: int) -> Response | tuple[Response, int]:
 
 @web.get("/models/<int:model_id>/xml")
 def model_xml(model_id: int) -> Response:
-    """The saved draft as a .bpmn download (works without JavaScript)."""
+    """The saved draft as a .bpmn or .dmn download (works without JavaScript)."""
     _analyst()
     row = drafts.get(model_id)
     return Response(

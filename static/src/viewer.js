@@ -1,6 +1,7 @@
 // The live diagram on an instance page: the deployed model with the instance's state marked on it,
 // refreshed every few seconds from /api/v1/instances/<id>/diagram. Clicking an element lists what
-// happened to it in this instance.
+// happened to it in this instance; clicking a call activity opens the process it calls (its states in
+// this instance, from ?process=<id>), with a breadcrumb back to the caller.
 
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 
@@ -11,6 +12,7 @@ import './diagram.css';
 import { el, getJSON } from './http.js';
 
 const OVERLAY = 'baton-state';
+const CALL_OVERLAY = 'baton-call';
 
 function when(iso) {
   if (!iso) return '';
@@ -21,7 +23,8 @@ function when(iso) {
 function start() {
   const root = document.getElementById('live-diagram');
   if (!root) return;
-  const url = root.dataset.url;
+  const baseUrl = root.dataset.url;
+  const crumbsNode = document.getElementById('diagram-crumbs');
   const interval = Number(root.dataset.interval || 3000);
   const canvasNode = root.querySelector('.diagram-canvas');
   const historyNode = root.querySelector('.diagram-history');
@@ -39,6 +42,49 @@ function start() {
   let latest = null;
   let chosen = null;
   let timer = null;
+  // The path of processes shown: the instance's own first, then each called one opened from it.
+  let path = [{ process: null, name: null }];
+
+  const here = () => path[path.length - 1];
+  const url = () => (here().process ? `${baseUrl}?process=${encodeURIComponent(here().process)}` : baseUrl);
+
+  function renderCrumbs() {
+    if (!crumbsNode) return;
+    crumbsNode.replaceChildren();
+    crumbsNode.hidden = path.length < 2;
+    path.forEach((step, index) => {
+      const name = step.name || step.process || 'This case';
+      if (index) crumbsNode.append(el('span', 'muted', '/'));
+      if (index === path.length - 1) {
+        const current = el('span', 'strong', name);
+        current.setAttribute('aria-current', 'page');
+        crumbsNode.append(current);
+        return;
+      }
+      const back = el('button', 'btn btn-quiet btn-small', name);
+      back.type = 'button';
+      back.dataset.depth = String(index);
+      back.addEventListener('click', () => go(path.slice(0, index + 1)));
+      crumbsNode.append(back);
+    });
+  }
+
+  function go(newPath) {
+    path = newPath;
+    loadedXml = null; // the same file may draw another process: always import again
+    chosen = null;
+    latest = null;
+    historyNode.replaceChildren(el('p', 'muted small', 'Click an element to see what happened to it in this case.'));
+    renderCrumbs();
+    root.dataset.ready = 'false';
+    refresh();
+  }
+
+  function openCalled(element) {
+    const called = element.businessObject && element.businessObject.calledElement;
+    if (!called) return;
+    go([...path, { process: called, name: null }]);
+  }
 
   function clearMarks() {
     for (const [id, cls] of marked) {
@@ -46,6 +92,24 @@ function start() {
     }
     marked = [];
     overlays.remove({ type: OVERLAY });
+    overlays.remove({ type: CALL_OVERLAY });
+  }
+
+  // Call activities look and act like links to the process they call.
+  function markCalls() {
+    registry.filter((element) => element.type === 'bpmn:CallActivity').forEach((element) => {
+      if (!element.businessObject.calledElement) return;
+      mark(element.id, 'baton-callable');
+      const open = el('button', 'baton-open-called', 'Open ›');
+      open.type = 'button';
+      open.title = `Open the called process ${element.businessObject.calledElement}`;
+      open.setAttribute('aria-label', open.title);
+      open.addEventListener('click', (event) => {
+        event.stopPropagation();
+        openCalled(element);
+      });
+      overlays.add(element.id, CALL_OVERLAY, { position: { top: -12, right: 8 }, html: open });
+    });
   }
 
   function mark(id, cls) {
@@ -69,6 +133,7 @@ function start() {
 
   function apply(state) {
     clearMarks();
+    markCalls();
     for (const [id, info] of Object.entries(state.elements || {})) {
       mark(id, `baton-${info.state}`);
       if (info.overdue) mark(id, 'baton-overdue');
@@ -77,9 +142,15 @@ function start() {
     for (const flowId of state.flows_taken || []) mark(flowId, 'baton-taken');
     root.dataset.status = state.status;
     root.dataset.revision = String(state.revision);
+    root.dataset.process = state.process_id;
+    if (!here().name) {
+      here().name = state.process_name;
+      renderCrumbs();
+    }
+    const where = path.length > 1 ? `Called process “${state.process_name}” · ` : '';
     statusNode.textContent = state.status === 'running'
-      ? `Live · updated ${new Date().toLocaleTimeString()}`
-      : `This case is ${state.status}.`;
+      ? `${where}Live · updated ${new Date().toLocaleTimeString()}`
+      : `${where}This case is ${state.status}.`;
     if (chosen) showHistory(chosen);
   }
 
@@ -109,14 +180,16 @@ function start() {
   async function refresh() {
     if (document.hidden && loadedXml) return schedule();
     try {
-      const { ok, data } = await getJSON(url);
+      const shownPath = path;
+      const { ok, data } = await getJSON(url());
+      if (shownPath !== path) return undefined; // the user opened another process meanwhile
       if (!ok) {
         statusNode.textContent = data.message || 'The diagram could not be loaded.';
         return schedule();
       }
       latest = data;
       if (data.xml !== loadedXml) {
-        await viewer.importXML(data.xml);
+        await viewer.importXML(data.xml, data.diagram_id || undefined);
         loadedXml = data.xml;
         canvas.zoom('fit-viewport', 'auto');
         marked = [];
@@ -138,6 +211,10 @@ function start() {
   viewer.on('element.click', (event) => {
     const id = event.element && event.element.id;
     if (!id || event.element.type === 'bpmn:Process' || event.element.type === 'bpmn:Collaboration') return;
+    if (event.element.type === 'bpmn:CallActivity' && event.element.businessObject.calledElement) {
+      openCalled(event.element);
+      return;
+    }
     showHistory(id);
   });
   root.querySelector('.diagram-fallback')?.remove();
