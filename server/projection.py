@@ -18,6 +18,9 @@ from server.audit import PendingEvent
 from server.db import db
 from server.models import Instance, Task, TaskAccess, User
 
+TASKS = Task.__table__
+ACCESS = TaskAccess.__table__
+
 
 @dataclass(frozen=True)
 class Completion:
@@ -31,11 +34,12 @@ class Completion:
 def form_json(fields: list[dict[str, Any]]) -> dict[str, Any]:
     """A task's or start event's form as the API shows it (definitions are checked at deploy).
 
-    Many tasks share one form definition, so the built form is cached by its definition's text.
+    Many tasks share one form definition, so the built form is cached by its definition's text (keys
+    in their order: a JSON Schema form's fields come in the order of its properties).
     """
     if not fields:
         return {"fields": []}
-    return copy.deepcopy(_form_json(json.dumps(fields, sort_keys=True, default=str)))
+    return copy.deepcopy(_form_json(json.dumps(fields, default=str)))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -54,10 +58,13 @@ def sync(
     open_rows: dict[str, Task] | None = None,
 ) -> list[PendingEvent]:
     """Insert newly ready tasks, close the ones the engine moved past; return the events to record."""
+    # Core statements on the session's connection: the ORM's bulk-update bookkeeping (matching
+    # the identity map) costs more than the statements themselves on this hot path.
+    conn = db.session.connection()
     if open_rows is None:
-        columns = select(Task.id, Task.assignee, Task.element_id, Task.name, Task.due_at)
-        query = columns.where(Task.instance_id == row.id, Task.state == "open")
-        open_rows = {t.id: t for t in db.session.execute(query)}  # type: ignore[misc]
+        columns = select(TASKS.c.id, TASKS.c.assignee, TASKS.c.element_id, TASKS.c.name, TASKS.c.due_at)
+        query = columns.where(TASKS.c.instance_id == row.id, TASKS.c.state == "open")
+        open_rows = {t.id: t for t in conn.execute(query)}  # type: ignore[misc]
     ready = {t.id: t for t in wf.human_tasks()} if wf.status == "running" else {}
     events: list[PendingEvent] = []
 
@@ -87,8 +94,8 @@ def sync(
                     meta={"due": getattr(task, "due_at", True) is not None},
                 )
             )
-        db.session.execute(update(Task).where(Task.id == task_id).values(**values))
-        db.session.execute(update(TaskAccess).where(TaskAccess.task_id == task_id).values(state=state))
+        conn.execute(TASKS.update().where(TASKS.c.id == task_id).values(**values))
+        conn.execute(ACCESS.update().where(ACCESS.c.task_id == task_id).values(state=state))
 
     new_tasks: list[dict[str, Any]] = []
     access: list[dict[str, Any]] = []
@@ -138,8 +145,8 @@ def sync(
             )
         )
     if new_tasks:
-        db.session.execute(Task.__table__.insert(), new_tasks)
-        db.session.execute(TaskAccess.__table__.insert(), access)
+        conn.execute(TASKS.insert(), new_tasks)
+        conn.execute(ACCESS.insert(), access)
     return events
 
 

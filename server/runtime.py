@@ -173,12 +173,13 @@ def save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
     seq, head = audit.append(row.id, row.event_seq, row.event_hash, change.events, change.now)
     values.update(event_seq=seq, event_hash=head)
     _after_commit_queue().extend(change.after_commit)
-    statement = update(Instance).where(Instance.id == row.id)
+    table = Instance.__table__
+    statement = table.update().where(table.c.id == row.id)
     if change.guard_in_save:
-        statement = statement.where(Instance.version == row.version)
+        statement = statement.where(table.c.version == row.version)
         values["version"] = row.version + 1
-    result = db.session.execute(statement.values(**values).execution_options(synchronize_session=False))
-    if change.guard_in_save and result.rowcount != 1:  # type: ignore[attr-defined]
+    result = db.session.connection().execute(statement.values(**values))
+    if change.guard_in_save and result.rowcount != 1:
         raise _LostRace()
 
 
