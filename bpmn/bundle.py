@@ -21,6 +21,7 @@ from .messages import message_starts
 from .metadata import BPMN_NS, process_metadata
 from .parser import BatonParser
 from .problems import from_unexpected, from_validation_exception
+from .spiff_forms import FormFile, attach_forms
 from .timers import TimerStart, first_start, timer_starts, use_baton_timers
 from .validation import schema_findings
 from .xmlsafe import MAX_BYTES, line, load_xml, local_name
@@ -53,6 +54,8 @@ class Bundle:
     warnings: list[Problem]
     checksum: str
     definitions: dict[str, Definition] = field(repr=False)
+    forms: list[FormFile] = field(default_factory=list, repr=False)
+    """SpiffArena JSON Schema forms the tasks use (uploaded as .json files beside the model)."""
 
     def definition(self, process_id: str) -> Definition:
         """The Definition to start instances of `process_id` with."""
@@ -199,7 +202,8 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> B
     warnings: list[Problem] = []
     if not files:
         raise ModelInvalid([Problem("", None, None, "no files to deploy")])
-    roots = _load(files, max_bytes, problems)
+    json_files = {name: data for name, data in files.items() if name.lower().endswith(".json")}
+    roots = _load({name: data for name, data in files.items() if name not in json_files}, max_bytes, problems)
     bpmn: dict[str, etree._Element] = {}
     dmn: dict[str, etree._Element] = {}
     processes: dict[str, tuple[str, etree._Element]] = {}
@@ -231,6 +235,9 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> B
         # SpiffWorkflow warns (DeprecationWarning) about dated SpiffArena constructs that still run.
         python_warnings.simplefilter("always")
         runnable, definitions = _parse(roots, bpmn, dmn, processes, problems, warnings)
+    json_forms, form_problems, form_warnings = attach_forms(definitions.values(), roots, json_files)
+    problems.extend(form_problems)
+    warnings.extend(form_warnings)
     for item in caught:
         warnings.append(Problem(next(iter(bpmn)), None, None, f"SpiffWorkflow: {item.message}",
                                 severity="warning"))
@@ -253,4 +260,4 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> B
     if problems:
         raise ModelInvalid(_dedupe(problems))
     return Bundle(processes=infos, warnings=_dedupe(warnings), checksum=checksum(files),
-                  definitions=definitions)
+                  definitions=definitions, forms=json_forms)

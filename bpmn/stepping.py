@@ -81,7 +81,15 @@ def run_task(task: Any) -> None:
     except StepBudgetExceeded:
         raise
     except Exception as exc:  # scripts and expressions may raise anything; the task records it
-        record_failure(task, exc)
+        record_failure(_failed_task(task, exc), exc)
+
+
+def _failed_task(task: Any, exc: BaseException) -> Any:
+    """The task the error is about: running one task readies the next, whose pre-script may fail."""
+    failed = getattr(exc, "task", None)
+    if failed is not None and failed is not task and getattr(failed, "workflow", None) is not None:
+        return failed
+    return task
 
 
 class _Budget:

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from . import sla
 from .metadata import split_list
+from .spiff_forms import open_form
 from .stepping import FAILURE_KEY
 
 Evaluate = Callable[[str, Mapping[str, Any]], Any]
@@ -138,6 +139,10 @@ def human_task(task: Any, evaluate: Evaluate) -> HumanTask:
     for raw in meta.get("form_fields", []):
         default = evaluator.default(raw.get("default"), f"default of {raw.get('id')}")
         fields.append({**raw, "default": default})
+    if "spiff_form" in meta:  # a SpiffArena JSON Schema form and/or instructions (bpmn.spiff_forms)
+        record, unresolved = open_form(meta["spiff_form"], task.data)
+        fields = [record]
+        evaluator.problems.extend(unresolved)
     properties = {str(k): str(v) for k, v in (extensions.get("properties") or {}).items() if v is not None}
     properties.update({k: str(v) for k, v in meta.get("properties", {}).items()})
     raw_sla = sla.settings_for(properties, meta.get("process_sla", {}), spec.lane,

@@ -6,11 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from forms.errors import FormDefinitionError
-from forms.spec import FIELD_TYPES, Field, FieldType, FormSpec, Option, Value
+from forms.spec import Field, FieldType, FormSpec, Option, Value
 from forms.values import LONG_MAX, LONG_MIN, parse_boolean_text, parse_integer, parse_model_date
 
 CONSTRAINTS = ("required", "readonly", "min", "max", "minlength", "maxlength")
-_TYPE_LIST = ", ".join(FIELD_TYPES)
+# The types a camunda:formField may name ("number" exists only for JSON Schema forms).
+CAMUNDA_TYPES: tuple[FieldType, ...] = ("string", "long", "boolean", "date", "enum", "file")
+_TYPE_LIST = ", ".join(CAMUNDA_TYPES)
 
 
 def form_from_fields(raw: Sequence[Mapping[str, Any]]) -> FormSpec:
@@ -64,7 +66,7 @@ def _field(raw: Mapping[str, Any], seen: set[str], sink: list[FormDefinitionErro
 
     # A field written without a type is a text field, as Camunda treats it.
     type_name = raw.get("type") or "string"
-    if type_name not in FIELD_TYPES:
+    if type_name not in CAMUNDA_TYPES:
         problems.add(f"Unknown type '{type_name}'; use one of {_TYPE_LIST}.")
         return None
     field_type = cast(FieldType, type_name)

@@ -18,6 +18,7 @@ from server.errors import Forbidden, InvalidModel
 from server.models import Deployment, DeploymentFile, ProcessVersion, User
 
 MODEL_SUFFIXES = (".bpmn", ".dmn", ".bpmn20.xml")
+FORM_SUFFIXES = (".json",)  # SpiffArena JSON Schema / UI schema forms deployed beside the model
 
 
 @dataclass
@@ -46,9 +47,9 @@ def deploy(files: dict[str, bytes], actor: User) -> Deployed:
     if not actor.has_role("admin", "analyst"):
         raise Forbidden("Only analysts and admins can deploy models.")
     problems = [
-        bpmn.Problem(name, None, None, "Only .bpmn and .dmn files can be deployed.").to_dict()
+        bpmn.Problem(name, None, None, "Only .bpmn, .dmn and .json (form) files can be deployed.").to_dict()
         for name in files
-        if not name.lower().endswith(MODEL_SUFFIXES)
+        if not name.lower().endswith(MODEL_SUFFIXES + FORM_SUFFIXES)
     ]
     if not files:
         problems.append(bpmn.Problem("", None, None, "Choose at least one .bpmn or .dmn file.").to_dict())
@@ -62,6 +63,11 @@ def deploy(files: dict[str, bytes], actor: User) -> Deployed:
         bpmn.Problem(info.file, None, info.id, f"Start form: {message}").to_dict()
         for info in bundle.processes
         for message in _form_problems(info.start_form)
+    ]
+    form_problems += [
+        bpmn.Problem(form.file, form.line, form.element_id, f"Form {form.schema_file}: {problem}").to_dict()
+        for form in bundle.forms
+        for problem in forms.check_schema(form.schema, form.ui_schema)
     ]
     if form_problems:
         raise InvalidModel(form_problems)

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from server import instructions
 from server.clock import iso
 from server.db import db
 from server.incidents import open_for_instance
@@ -36,7 +37,16 @@ def task_json(task: Task) -> dict[str, Any]:
         "completed_by": task.completed_by,
         "documentation": task.documentation,
         "form": form_json(task.form or []),
+        **_instructions(task),
     }
+
+
+def _instructions(task: Task) -> dict[str, Any]:
+    """SpiffArena's instructionsForEndUser: the Markdown (Jinja already rendered) and its HTML."""
+    found = instructions.of_form(task.form)
+    if found is None:
+        return {"instructions": None, "instructions_html": None, "instructions_error": None}
+    return found.to_dict()
 
 
 def instance_json(row: Instance, open_tasks: list[Task] | None = None) -> dict[str, Any]:

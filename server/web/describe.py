@@ -113,13 +113,29 @@ def submitted_rows(form: dict[str, Any], values: dict[str, Any] | None) -> list[
     """(label, value) pairs of a completed task's submission; enum ids read as their option names."""
     values = dict(values or {})
     rows: list[tuple[str, Any]] = []
+    nested: set[str] = set()
     for field in form.get("fields", []):
-        if field["id"] not in values:
+        path = field.get("path")
+        if path:  # a JSON Schema object's field: its value sits inside the object
+            value = _inside(values, path)
+            nested.add(path[0])
+            if value is None:
+                continue
+        elif field["id"] not in values:
             continue
-        value = values.pop(field["id"])
+        else:
+            value = values.pop(field["id"])
         if field.get("type") == "enum":
             names = {o["id"]: o["name"] for o in field.get("options") or []}
-            value = names.get(value, value)
+            value = [names.get(v, v) for v in value] if isinstance(value, list) else names.get(value, value)
+            value = ", ".join(map(str, value)) if isinstance(value, list) else value
         rows.append((field.get("label") or field["id"], value))
-    rows.extend(sorted(values.items()))
+    rows.extend(sorted((k, v) for k, v in values.items() if k not in nested))
     return rows
+
+
+def _inside(values: dict[str, Any], path: list[str]) -> Any:
+    here: Any = values
+    for part in path:
+        here = here.get(part) if isinstance(here, dict) else None
+    return here

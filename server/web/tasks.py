@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from server import access, auth, documents, owners, runtime
+from server import access, auth, documents, instructions, owners, runtime
 from server.db import db
 from server.errors import InvalidInput, NotFound, TaskNotOpen, TaskTaken
 from server.models import Task, User
@@ -40,6 +40,21 @@ def next_task(user: User, instance_id: int) -> Task | None:
     return None
 
 
+def nested_values(form: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """`values` plus, under its dotted id, the value of each nested field (a JSON Schema object's)."""
+    flat = dict(values)
+    for field in form.get("fields", []):
+        path = field.get("path")
+        if not path or field["id"] in flat:
+            continue
+        here: Any = values
+        for part in path:
+            here = here.get(part) if isinstance(here, dict) else None
+        if here is not None:
+            flat[field["id"]] = here
+    return flat
+
+
 def _render(task: Task, user: User, values: dict[str, Any] | None = None,
             errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     form = form_json(task.form or [])
@@ -58,7 +73,9 @@ def _render(task: Task, user: User, values: dict[str, Any] | None = None,
         task=task,
         instance=row,
         form=form,
-        values=values if values is not None else (row.data if is_open else task.submitted) or {},
+        values=nested_values(form, values if values is not None
+                             else (row.data if is_open else task.submitted) or {}),
+        instructions=instructions.of_form(task.form),
         errors=errors or {},
         owner=owner(task, user),
         may_complete=may_complete,
@@ -106,7 +123,8 @@ def complete(task_id: str) -> Response | tuple[str, int]:
     user = auth.user()
     task = visible_task(task_id, user)
     name, instance_id = task.name, task.instance_id
-    submitted = request.form.to_dict()
+    # A group of check boxes (a multiple choice) sends its name once per ticked box.
+    submitted: dict[str, Any] = {k: v if len(v) > 1 else v[0] for k, v in request.form.lists()}
     submitted.pop("csrf_token", None)
     try:
         if task.state == "open" and owners.may_complete(user, task):

@@ -32,10 +32,22 @@ def _needs() -> dict[str, list[str]]:
 NEEDS = _needs()
 
 
-def corpus_files(path: str) -> dict[str, bytes]:
-    """A corpus model and the files it needs, keyed by file name as an upload would be."""
+CORPUS_FORMS = Path(__file__).parent / "corpus_forms"
+_FORM_FILE = re.compile(rb'name="form(?:Json|Ui)SchemaFilename" value="([^"]+)"')
+
+
+def corpus_files(path: str, *, with_forms: bool = True) -> dict[str, bytes]:
+    """A corpus model and the files it needs, keyed by file name as an upload would be.
+
+    The JSON Schema forms its SpiffArena tasks name come from tests/bpmn/corpus_forms (see its README).
+    """
     main = CORPUS / path
     files = {main.name: main.read_bytes()}
     for name in NEEDS.get(path, []):
         files[name] = (main.parent / name).read_bytes()
+    if with_forms:
+        for content in list(files.values()):
+            for match in _FORM_FILE.finditer(content):
+                name = match.group(1).decode()
+                files[name] = (CORPUS_FORMS / name).read_bytes()
     return files
