@@ -21,7 +21,7 @@ from .event_subprocesses import install as _install_event_subprocesses
 from .instance import Instance
 from .io_mapping import install as _install_io_mapping
 from .joins import install as _install_join_merge
-from .messages import ThrownMessage, message_starts
+from .messages import ThrownMessage, message_starts, signal_starts
 from .retry import DEFAULT_RETRY, RetryCycleInvalid, RetryPolicy, parse_retry_cycle
 from .services import ServiceTask, bind_params
 from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET
@@ -74,5 +74,6 @@ __all__ = [
     "next_start",
     "parse_bundle",
     "parse_retry_cycle",
+    "signal_starts",
     "timer_starts",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import warnings as python_warnings
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 
 from . import checks, data_refs, embedded_forms, fixups, sla_checks
+from .called import Resolver, called_specs, resolvable
 from .definition import Definition
 from .errors import BpmnError, ModelInvalid, Problem
 from .event_subprocesses import check_event_subprocesses
@@ -124,14 +126,15 @@ def _load(files: Mapping[str, bytes], max_bytes: int, problems: list[Problem]) -
 
 
 def _prepare(bpmn: dict[str, etree._Element], processes: dict[str, tuple[str, etree._Element]],
-             problems: list[Problem], warnings: list[Problem]) -> None:
+             problems: list[Problem], warnings: list[Problem],
+             deployed: AbstractSet[str] = frozenset()) -> None:
     steps: list[Callable[[str, etree._Element], list[Problem]]] = [
         fixups.name_idless_flows, fixups.quote_timer_literals, fixups.camunda_collections,
         checks.reserved_ids, checks.dangling_flows, data_refs.strip, checks.script_languages,
         checks.unexecuted_constructs,
         sla_checks.sla_settings,
         check_event_subprocesses,
-        lambda file, root: checks.call_activities(file, root, set(processes)),
+        lambda file, root: checks.call_activities(file, root, set(processes) | deployed),
     ]
     for name, root in bpmn.items():
         for step in steps:
@@ -141,7 +144,8 @@ def _prepare(bpmn: dict[str, etree._Element], processes: dict[str, tuple[str, et
 
 def _parse(roots: dict[str, etree._Element], bpmn: dict[str, etree._Element], dmn: dict[str, etree._Element],
            processes: dict[str, tuple[str, etree._Element]], problems: list[Problem],
-           warnings: list[Problem]) -> tuple[list[str], dict[str, Definition]]:
+           warnings: list[Problem], resolve: Resolver | None = None
+           ) -> tuple[list[str], dict[str, Definition]]:
     """Hand the prepared documents to SpiffWorkflow and build a Definition per runnable process."""
     parser = BatonParser()
     for name, root in [*dmn.items(), *bpmn.items()]:
@@ -166,7 +170,7 @@ def _parse(roots: dict[str, etree._Element], bpmn: dict[str, etree._Element], dm
         file = processes[pid][0]
         try:
             spec = parser.get_spec(pid)
-            subprocess_specs = parser.get_subprocess_specs(pid)
+            subprocess_specs = called_specs(parser, pid, resolve)
             for each in (spec, *subprocess_specs.values()):
                 use_baton_timers(each)
             definitions[pid] = Definition(spec, subprocess_specs)
@@ -192,11 +196,14 @@ def _timer_start_problems(
     return problems
 
 
-def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> Bundle:
+def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES,
+                 resolve: Resolver | None = None) -> Bundle:
     """Parse the files of one deployment; raise ModelInvalid with every problem found.
 
     Problems carry the file name as given, the line, the element id and a message for the
     modeller. Schema findings that do not stop the model running come back as `Bundle.warnings`.
+    `resolve` finds the deployed Definition of a process that a call activity calls and this
+    deployment lacks (bpmn/called.py: bound now, at deploy time).
     """
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -224,7 +231,7 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> B
                 problems.append(Problem(name, line(process), pid,
                                         f"process id {pid} is also defined in {processes[pid][0]}"))
             processes[pid] = (name, process)
-    _prepare(bpmn, processes, problems, warnings)
+    _prepare(bpmn, processes, problems, warnings, resolvable(bpmn.values(), set(processes), resolve))
     warnings.extend(embedded_forms.replace(bpmn, dmn))
     if not problems and not processes:
         problems.append(Problem(next(iter(files)), None, None, "the deployment contains no BPMN process"))
@@ -234,7 +241,7 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES) -> B
     with python_warnings.catch_warnings(record=True) as caught:
         # SpiffWorkflow warns (DeprecationWarning) about dated SpiffArena constructs that still run.
         python_warnings.simplefilter("always")
-        runnable, definitions = _parse(roots, bpmn, dmn, processes, problems, warnings)
+        runnable, definitions = _parse(roots, bpmn, dmn, processes, problems, warnings, resolve)
     json_forms, form_problems, form_warnings = attach_forms(definitions.values(), roots, json_files)
     problems.extend(form_problems)
     warnings.extend(form_warnings)

@@ -43,7 +43,7 @@ def dangling_flows(file: str, root: etree._Element) -> list[Problem]:
 
 
 def call_activities(file: str, root: etree._Element, process_ids: set[str]) -> list[Problem]:
-    """Call activities must name a process of this deployment, literally."""
+    """Call activities must name, literally, a process of this deployment or one deployed before."""
     problems = []
     for call in root.iter(_q("callActivity")):
         called = (call.get("calledElement") or "").strip()
@@ -53,8 +53,9 @@ def call_activities(file: str, root: etree._Element, process_ids: set[str]) -> l
             message = (f"this call activity calls '{called}'; Baton needs the id of the called process "
                        "written literally, not an expression")
         elif called not in process_ids:
-            message = (f"this call activity calls process '{called}', which is not in this deployment; "
-                       "deploy the file that defines it together with this one")
+            message = (f"this call activity calls process '{called}', which is neither in this "
+                       "deployment nor deployed before: deploy the file that defines it first, or together "
+                       "with this one")
         else:
             continue
         problems.append(Problem(file, line(call), call.get("id"), message))

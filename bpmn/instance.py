@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .definition import Definition
 from .errors import TaskNotFound, TaskNotReady
-from .messages import ThrownMessage, begin_with_message, deliver, take_thrown
+from .messages import ThrownMessage, begin_at, begin_with_message, deliver, take_thrown
 from .script_engine import BatonScriptEngine, evaluate_expression
 from .serialization import dump_workflow, load_workflow
 from .services import ServiceTask, parked, parked_task
@@ -26,7 +26,6 @@ from .services import throw_error as throw_service_task_error
 from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET, advance, run_task
 from .tasks import Failure, HumanTask, Wait, failure_of, human_task, waits_of
 from .timer_values import clock
-from .timers import begin_at_start_event
 
 Status = Literal["running", "completed", "error", "cancelled"]
 
@@ -78,8 +77,9 @@ class Instance:
               message_data: Any = None) -> Instance:
         """Create an instance with these variables and run it to its first wait state.
 
-        `start_event` names a timer start event whose timer the server found due: the instance
-        starts there (and not at the process's other start events). `start_message` names the
+        `start_event` names a timer start event whose timer the server found due, or a signal
+        (message) start event whose signal arrived (`message_data`, else `data`, delivered to it):
+        the instance starts there (and not at the process's other start events). `start_message` names the
         message of a message start event: the instance starts there, that message (`message_data`,
         else `data`) delivered to it; BpmnError when the process has no such start event.
         """
@@ -87,7 +87,7 @@ class Instance:
         workflow.task_tree.data.update(copy.deepcopy(dict(data or {})))
         instance = cls(definition, workflow)
         if start_event is not None:
-            begin_at_start_event(workflow, start_event)
+            begin_at(workflow, start_event, data if message_data is None else message_data)
         elif start_message is not None:
             begin_with_message(workflow, start_message, data if message_data is None else message_data)
         instance.advance(step_budget, time_budget)

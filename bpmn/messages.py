@@ -6,8 +6,9 @@ of this instance that waits for its name, unless a `correlation` (SpiffArena cor
 `{key: {property: value}}`, as thrown messages carry them) disagrees with the correlation values
 the instance already holds. The delivered data lands where the model says (SpiffArena's
 `messageVariable`) AND, when it is an object, its keys are merged into the variables.
-Messages and signals the instance throws that nothing inside it catches queue in the workflow;
-`take_thrown` empties that queue for the server to route.
+Messages the instance throws that nothing inside it catches, and every signal it throws (a signal
+is a broadcast: caught inside, it still goes out), queue in the workflow; `take_thrown` empties that
+queue for the server to route. Signal start events start instances like message start events do.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import BpmnError
+from .timers import begin_at_start_event
 
 EventKind = Literal["message", "signal"]
 _CLASSES: dict[str, type] = {"message": MessageEventDefinition, "signal": SignalEventDefinition}
@@ -65,6 +67,17 @@ def message_starts(spec: Any) -> list[str]:
                 if isinstance(item, MessageEventDefinition) and item.name:
                     names.add(str(item.name))
     return sorted(names)
+
+
+def signal_starts(spec: Any) -> dict[str, str]:
+    """The signal start events of a top-level process spec: signal name -> element id (first wins)."""
+    found: dict[str, str] = {}
+    for task_spec in sorted(spec.task_specs.values(), key=lambda ts: str(ts.bpmn_id)):
+        if isinstance(task_spec, StartEvent):
+            for item in definitions_of(getattr(task_spec, "event_definition", None)):
+                if isinstance(item, SignalEventDefinition) and item.name:
+                    found.setdefault(str(item.name), str(task_spec.bpmn_id))
+    return found
 
 
 def _agrees(held: Mapping[str, Any], wanted: Mapping[str, Any] | None) -> bool:
@@ -129,6 +142,25 @@ def begin_with_message(workflow: BpmnWorkflow, name: str, data: Any,
 
     The other start events are left waiting; SpiffWorkflow's start-event join cancels them.
     """
+    _begin(workflow, "message", name, data, correlation)
+
+
+def begin_at(workflow: BpmnWorkflow, element_id: str, data: Any) -> None:
+    """Set a new workflow going from start event `element_id`: a message or signal start event with
+    `data` delivered to it, a timer start event as if its timer had fired."""
+    for task_spec in workflow.spec.task_specs.values():
+        if isinstance(task_spec, StartEvent) and task_spec.bpmn_id == element_id:
+            for item in definitions_of(getattr(task_spec, "event_definition", None)):
+                kind: EventKind | None = ("message" if isinstance(item, MessageEventDefinition) else
+                                          "signal" if isinstance(item, SignalEventDefinition) else None)
+                if kind is not None and item.name:
+                    _begin(workflow, kind, str(item.name), data, None, element_id)
+                    return
+    begin_at_start_event(workflow, element_id)
+
+
+def _begin(workflow: BpmnWorkflow, kind: EventKind, name: str, data: Any,
+           correlation: Mapping[str, Any] | None, element_id: str | None = None) -> None:
     for task in workflow.get_tasks(state=TaskState.READY):
         if task.task_spec.name == "Start":
             task.run()
@@ -137,13 +169,14 @@ def begin_with_message(workflow: BpmnWorkflow, name: str, data: Any,
     chosen: Any = None
     definition: Any = None
     for task in workflow.get_tasks(spec_class=StartEvent):
-        found = _named(getattr(task.task_spec, "event_definition", None), "message", name)
-        if chosen is None and found is not None and task.workflow is workflow:
+        found = _named(getattr(task.task_spec, "event_definition", None), kind, name)
+        if (chosen is None and found is not None and task.workflow is workflow
+                and element_id in (None, task.task_spec.bpmn_id)):
             chosen, definition = task, found
         elif task.has_state(TaskState.READY):
             task._set_state(TaskState.WAITING)
     if chosen is None:
-        raise BpmnError(f"process {workflow.spec.name!r} has no message start event for {name!r}")
+        raise BpmnError(f"process {workflow.spec.name!r} has no {kind} start event for {name!r}")
     _catch(chosen, definition, data, correlation)
 
 

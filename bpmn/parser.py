@@ -26,6 +26,7 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
 from .dmn.catalog import DecisionCatalog
 from .dmn.task import DecisionTask, decision_task
+from .event_parsers import BatonEndEventParser
 from .event_subprocesses import BatonStartEventParser, BatonSubWorkflowParser
 from .metadata import CAMUNDA_NS, NSMAP, task_metadata
 from .specs import ConnectorServiceTask, ExternalServiceTask
@@ -112,8 +113,9 @@ def _parser_classes() -> dict[str, tuple[type, type]]:
     classes[full_tag("parallelGateway")] = (_with_extensions(GatewayParser), ParallelGateway)
     classes[full_tag("eventBasedGateway")] = (_with_extensions(EventBasedGatewayParser), EventBasedGateway)
     classes[full_tag("adHocSubProcess")] = (_with_extensions(AdHocSubprocessParser), AdHocSubprocess)
-    for tag, parser_class in (("startEvent", BatonStartEventParser), ("subProcess", BatonSubWorkflowParser)):
-        # event subprocesses (bpmn/event_subprocesses.py)
+    for tag, parser_class in (("startEvent", BatonStartEventParser), ("subProcess", BatonSubWorkflowParser),
+                              ("endEvent", BatonEndEventParser)):
+        # event subprocesses (bpmn/event_subprocesses.py), signal end events (bpmn/event_parsers.py)
         classes[full_tag(tag)] = (_with_extensions(parser_class), classes[full_tag(tag)][1])
     classes[full_tag("businessRuleTask")] = (BusinessRuleTaskParser, DecisionTask)
     classes[full_tag("serviceTask")] = (ServiceTaskParser, ExternalServiceTask)

@@ -52,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from server import (
         external,  # noqa: F401  (registers the external participants side table)
+        message_routing,  # noqa: F401  (registers the route outbox side table and handler)
         messages,  # noqa: F401  (registers the message subscriptions side table)
         services,  # noqa: F401  (registers the service-call side table and retry handler)
         sla,  # noqa: F401  (registers the SLA ladder side table and step handler)

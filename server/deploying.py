@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 import bpmn
 import forms
 from server import connector_config
+from server.called_processes import Binder
 from server.db import db
 from server.errors import Forbidden, InvalidModel
 from server.models import Deployment, DeploymentFile, ProcessVersion, User
@@ -55,8 +56,9 @@ def deploy(files: dict[str, bytes], actor: User) -> Deployed:
         problems.append(bpmn.Problem("", None, None, "Choose at least one .bpmn or .dmn file.").to_dict())
     if problems:
         raise InvalidModel(problems)
+    binder = Binder()  # call activities may call processes deployed before (server/called_processes.py)
     try:
-        bundle = bpmn.parse_bundle(files)
+        bundle = bpmn.parse_bundle(files, resolve=binder)
     except bpmn.ModelInvalid as exc:
         raise InvalidModel([p.to_dict() for p in exc.problems]) from exc
     form_problems = [
@@ -81,6 +83,7 @@ def deploy(files: dict[str, bytes], actor: User) -> Deployed:
         )
     warnings = [w.to_dict() for w in [*bundle.warnings, *connector_config.unbound_delegates(files)]]
 
+    warnings += [w.to_dict() for w in binder.warnings(bundle)]
     existing = _unchanged(bundle)
     if existing is not None:
         return Deployed(existing[0], existing[1], warnings, unchanged=True)

@@ -3,14 +3,14 @@
 - `sync_subscriptions` (registered in runtime.SIDE_TABLES) runs inside every save: each message or
   signal catch event the instance waits on (intermediate, boundary, after an event-based gateway)
   has one `message_subscriptions` row with the message name, the instance's business key and its
-  SpiffArena correlation values; rows of waits that are gone are deleted. It also schedules the
-  routing of the messages and signals the change threw, to run after commit.
+  SpiffArena correlation values; rows of waits that are gone are deleted.
 - `deliver_message` / `deliver_signal`: find the receiving instances through that index (SQL by
   kind and name, and business key; the correlation values of the candidate rows compared here),
   deliver to each in its own runtime change (lock, load, deliver, save — committed before the call
-  returns) and create instances of the latest deployed versions whose message start event takes it.
-- Thrown messages are routed the same way once the throwing change has committed, in the same
-  request or job; a chain of instances messaging each other stops after MAX_HOPS hops.
+  returns) and create instances of the latest deployed versions whose message (signal) start event
+  takes it.
+- What instances throw is routed by server/message_routing.py through `route`, durably and with
+  retries; a chain of instances messaging each other stops after MAX_HOPS hops.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,15 +28,11 @@ from server import deploying, projection, runtime
 from server.audit import PendingEvent
 from server.db import db
 from server.definitions import definition_for
-from server.models import Instance, MessageSubscription, ProcessVersion, User, UserRole
+from server.models import Instance, MessageSubscription, ProcessVersion, User
 
 log = logging.getLogger(__name__)
 
 KINDS = ("message", "signal")
-MAX_HOPS = 8
-"""How many times a message may be passed on (instance throws, another catches and throws, ...)."""
-
-_hops: ContextVar[int] = ContextVar("baton_message_hops", default=0)
 
 
 @dataclass
@@ -46,6 +41,10 @@ class Outcome:
 
     delivered: list[int] = field(default_factory=list)
     started: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    """Receivers whose delivery raised (busy, database trouble): routing tries them again."""
+    failed_starts: list[int] = field(default_factory=list)
+    """Process versions whose instance could not be started: routing tries them again."""
 
     def to_dict(self) -> dict[str, list[int]]:
         return {"delivered": self.delivered, "started": self.started}
@@ -61,8 +60,6 @@ def _json(value: Any) -> Any:
 def sync_subscriptions(change: runtime.Change, wf: bpmn.Instance) -> None:
     """Insert rows for new message/signal waits, delete those gone, route thrown messages after commit."""
     row = change.row
-    if change.thrown:
-        _route_after_commit(change, row)
     ended = wf.status in ("completed", "cancelled")
     waits = {} if ended else {
         (w.kind, w.task_id, w.message): w for w in wf.waiting() if w.kind in KINDS and w.message and w.task_id
@@ -146,10 +143,18 @@ def receivers(kind: str, name: str, *, business_key: str | None = None,
     return sorted(found)
 
 
-def _starters(name: str) -> list[ProcessVersion]:
-    """The latest deployed versions whose message start event takes message `name`."""
-    return [version for version in deploying.latest_versions()
-            if name in bpmn.message_starts(definition_for(version).spec)]
+def _start_at(kind: str, name: str, version: ProcessVersion) -> dict[str, str] | None:
+    """How to start `version` with this message or signal (runtime.start_instance keywords), or None."""
+    spec = definition_for(version).spec
+    if kind == "message":
+        return {"start_message": name} if name in bpmn.message_starts(spec) else None
+    element_id = bpmn.signal_starts(spec).get(name)
+    return {"start_event": element_id} if element_id else None
+
+
+def _starters(kind: str, name: str) -> list[ProcessVersion]:
+    """The latest deployed versions whose message (signal) start event takes `name`."""
+    return [version for version in deploying.latest_versions() if _start_at(kind, name, version)]
 
 
 # --- delivering ----------------------------------------------------------------------------------
@@ -190,19 +195,53 @@ def _deliver_to(instance_id: int, kind: str, name: str, data: Any, keys: Mapping
 def _deliver(kind: str, name: str, data: Any, actor: User | None, *, business_key: str | None = None,
              correlation: Mapping[str, Any] | None = None, keys: Mapping[str, Any] | None = None,
              start_as: User | None = None) -> Outcome:
+    return route(kind, name, data, actor, business_key=business_key, correlation=correlation, keys=keys,
+                 start_as=start_as, collect_failures=False)
+
+
+def route(kind: str, name: str, data: Any, actor: User | None, *, business_key: str | None = None,
+          correlation: Mapping[str, Any] | None = None, keys: Mapping[str, Any] | None = None,
+          start_as: User | None = None, exclude: int | None = None, targets: list[int] | None = None,
+          starts: list[int] | None = None, collect_failures: bool = True) -> Outcome:
+    """Deliver to the receivers (or exactly `targets`) and start the starters (or exactly the process
+    versions `starts`); `exclude` is never delivered to. With `collect_failures`, a receiver or start
+    that raises is noted in the outcome instead of stopping the others (the router retries them)."""
     outcome = Outcome()
-    for instance_id in receivers(kind, name, business_key=business_key, correlation=correlation, keys=keys):
-        if _deliver_to(instance_id, kind, name, data, keys, actor):
-            outcome.delivered.append(instance_id)
-    if kind == "message":
-        variables = dict(data) if isinstance(data, Mapping) else {}
-        for version in _starters(name):
-            starter = start_as or actor
-            if starter is None:
-                log.error("message %r: nobody to start %s as", name, version.process_id)
-                continue
-            row = runtime.start_instance(version, starter, variables, business_key, start_message=name)
-            outcome.started.append(row.id)
+    found = targets if targets is not None else receivers(
+        kind, name, business_key=business_key, correlation=correlation, keys=keys)
+    for instance_id in found:
+        if instance_id == exclude:
+            continue
+        try:
+            if _deliver_to(instance_id, kind, name, data, keys, actor):
+                outcome.delivered.append(instance_id)
+        except Exception:
+            if not collect_failures:
+                raise
+            log.warning("%s %r: delivery to instance %s failed", kind, name, instance_id, exc_info=True)
+            outcome.failed.append(instance_id)
+    variables = dict(data) if isinstance(data, Mapping) else {}
+    versions = ([v for v in (db.session.get(ProcessVersion, i) for i in starts) if v is not None]
+                if starts is not None else _starters(kind, name))
+    for version in versions:
+        starter = start_as or actor
+        how = _start_at(kind, name, version)
+        if starter is None or how is None:
+            log.error("%s %r: cannot start %s (no start event or nobody to start it as)", kind, name,
+                      version.process_id)
+            continue
+        try:
+            row = runtime.start_instance(version, starter, variables, business_key,
+                                         start_event=how.get("start_event"),
+                                         start_message=how.get("start_message"))
+        except Exception:
+            if not collect_failures:
+                raise
+            log.warning("%s %r: starting %s failed", kind, name, version.process_id, exc_info=True)
+            db.session.rollback()
+            outcome.failed_starts.append(version.id)
+            continue
+        outcome.started.append(row.id)
     return outcome
 
 
@@ -218,41 +257,9 @@ def deliver_message(name: str, data: Any, actor: User, *, business_key: str | No
 
 
 def deliver_signal(name: str, data: Any, actor: User) -> Outcome:
-    """Broadcast signal `name` to every instance waiting for it."""
+    """Broadcast signal `name` to every instance waiting for it, and start an instance of the latest
+    version of every process with a signal start event for it."""
     return _deliver("signal", name, data, actor)
-
-
-# --- routing what instances throw ----------------------------------------------------------------
-
-
-def _route_after_commit(change: runtime.Change, row: Instance) -> None:
-    thrown = list(change.thrown)
-    change.thrown.clear()
-    hop = _hops.get() + 1
-    source, starter_id = row.id, row.started_by_id
-
-    def route() -> None:
-        if hop > MAX_HOPS:
-            log.warning("instance %s: %d messages not passed on (more than %d hops in a row)",
-                        source, len(thrown), MAX_HOPS)
-            return
-        token = _hops.set(hop)
-        try:
-            starter = db.session.get(User, starter_id) if starter_id else None
-            for message in thrown:
-                outcome = _deliver(message.kind, message.name, message.payload, None,
-                                   keys=message.correlation or None, start_as=starter or _fallback_actor())
-                log.info("instance %s threw %s %r: delivered to %s, started %s", source, message.kind,
-                         message.name, outcome.delivered, outcome.started)
-        finally:
-            _hops.reset(token)
-
-    change.after_commit.append(route)
-
-
-def _fallback_actor() -> User | None:
-    """Who instances started by another instance's message are started by, when it has no starter."""
-    return db.session.scalar(select(User).join(UserRole).where(UserRole.role == "admin").limit(1))
 
 
 runtime.SIDE_TABLES.append(sync_subscriptions)

@@ -1,7 +1,8 @@
 """Messages and signals from other systems: POST /messages and POST /signals.
 
 Any signed-in user with the participant role or above (analyst, admin) may send them; the call
-answers once every receiving instance has advanced and committed.
+answers once every receiving instance has advanced and committed, with the ids of the instances it
+reached (`delivered`) and of those it started at a message or signal start event (`started`).
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ def send_message() -> Response:
 
 @api.post("/signals")
 def send_signal() -> Response:
-    """Broadcast a signal to every instance waiting for it."""
+    """Broadcast a signal to every instance waiting for it; signal start events create instances."""
     user = auth.require_role(*WORKER_ROLES)
     payload = json_body()
     name = _name(payload)
     outcome = messages.deliver_signal(name, object_field(payload, "data"), user)
     if not outcome.delivered and not outcome.started:
-        raise NoMatch(f"No instance waits for signal {name!r}.")
+        raise NoMatch(f"No instance waits for signal {name!r}, and no process starts with it.")
     return jsonify(outcome.to_dict())

@@ -13,8 +13,9 @@ from server.db import db
 
 # kind: "bpmn" (a timer event an instance waits on), "start" (a timer start event of a process
 # version: creates instances), "sla" (one step of a user task's SLA ladder), "retry" (the next
-# attempt of a service call).
-TIMER_KINDS = ("bpmn", "start", "sla", "retry")
+# attempt of a service call), "route" (a message or signal an instance threw, to pass on: an outbox
+# row, server/message_routing.py).
+TIMER_KINDS = ("bpmn", "start", "sla", "retry", "route")
 # "firing": claimed by a worker whose handler has not finished yet (see server/timers.py).
 TIMER_STATUSES = ("pending", "firing", "fired", "cancelled")
 
