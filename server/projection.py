@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 import bpmn
 import forms
@@ -20,6 +20,12 @@ from server.models import Instance, Task, TaskAccess, User
 
 TASKS = Task.__table__
 ACCESS = TaskAccess.__table__
+# Built once: the SET clause comes from the parameters' keys (a few shapes, each compiled once).
+_OPEN_ROWS = select(TASKS.c.id, TASKS.c.assignee, TASKS.c.element_id, TASKS.c.name, TASKS.c.due_at).where(
+    TASKS.c.instance_id == bindparam("b_instance"), TASKS.c.state == "open"
+)
+_CLOSE_TASK = TASKS.update().where(TASKS.c.id == bindparam("b_id"))
+_CLOSE_ACCESS = ACCESS.update().where(ACCESS.c.task_id == bindparam("b_id"))
 
 
 @dataclass(frozen=True)
@@ -62,9 +68,7 @@ def sync(
     # the identity map) costs more than the statements themselves on this hot path.
     conn = db.session.connection()
     if open_rows is None:
-        columns = select(TASKS.c.id, TASKS.c.assignee, TASKS.c.element_id, TASKS.c.name, TASKS.c.due_at)
-        query = columns.where(TASKS.c.instance_id == row.id, TASKS.c.state == "open")
-        open_rows = {t.id: t for t in conn.execute(query)}  # type: ignore[misc]
+        open_rows = {t.id: t for t in conn.execute(_OPEN_ROWS, {"b_instance": row.id})}  # type: ignore[misc]
     ready = {t.id: t for t in wf.human_tasks()} if wf.status == "running" else {}
     events: list[PendingEvent] = []
 
@@ -94,8 +98,8 @@ def sync(
                     meta={"due": getattr(task, "due_at", True) is not None},
                 )
             )
-        conn.execute(TASKS.update().where(TASKS.c.id == task_id).values(**values))
-        conn.execute(ACCESS.update().where(ACCESS.c.task_id == task_id).values(state=state))
+        conn.execute(_CLOSE_TASK, {"b_id": task_id, **values})
+        conn.execute(_CLOSE_ACCESS, {"b_id": task_id, "state": state})
 
     new_tasks: list[dict[str, Any]] = []
     access: list[dict[str, Any]] = []

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -173,14 +173,20 @@ def save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
     seq, head = audit.append(row.id, row.event_seq, row.event_hash, change.events, change.now)
     values.update(event_seq=seq, event_hash=head)
     _after_commit_queue().extend(change.after_commit)
-    table = Instance.__table__
-    statement = table.update().where(table.c.id == row.id)
     if change.guard_in_save:
-        statement = statement.where(table.c.version == row.version)
         values["version"] = row.version + 1
-    result = db.session.connection().execute(statement.values(**values))
-    if change.guard_in_save and result.rowcount != 1:
-        raise _LostRace()
+        result = db.session.connection().execute(_SAVE_GUARDED, {"b_id": row.id, "b_version": row.version,
+                                                                 **values})
+        if result.rowcount != 1:
+            raise _LostRace()
+    else:
+        db.session.connection().execute(_SAVE, {"b_id": row.id, **values})
+
+
+# Built once (the SET clause comes from the parameters' keys): `save` runs on every change.
+_INSTANCES = Instance.__table__
+_SAVE = _INSTANCES.update().where(_INSTANCES.c.id == bindparam("b_id"))
+_SAVE_GUARDED = _SAVE.where(_INSTANCES.c.version == bindparam("b_version"))
 
 
 def _wait_dict(w: Any) -> dict[str, Any]:
