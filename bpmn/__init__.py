@@ -25,6 +25,7 @@ from .messages import ThrownMessage, message_starts, signal_starts
 from .retry import DEFAULT_RETRY, RetryCycleInvalid, RetryPolicy, parse_retry_cycle
 from .services import ServiceTask, bind_params
 from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET
+from .steps import Step, Steps
 from .tasks import Failure, HumanTask, Wait
 from .timer_values import TimerValueError
 from .timers import TimerStart, first_start, next_start, timer_starts
@@ -59,7 +60,9 @@ __all__ = [
     "ScriptError",
     "ScriptFailure",
     "ServiceTask",
+    "Step",
     "StepBudgetExceeded",
+    "Steps",
     "TaskNotFound",
     "TaskNotReady",
     "ThrownMessage",

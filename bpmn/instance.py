@@ -24,6 +24,7 @@ from .services import ServiceTask, parked, parked_task
 from .services import complete as complete_service_task
 from .services import throw_error as throw_service_task_error
 from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET, advance, run_task
+from .steps import Baseline, Steps, baseline, steps_since
 from .tasks import Failure, HumanTask, Wait, failure_of, human_task, waits_of
 from .timer_values import clock
 
@@ -64,11 +65,12 @@ class Instance:
     loops without waiting) raises; the in-memory state must then be discarded, not saved.
     """
 
-    __slots__ = ("definition", "workflow")
+    __slots__ = ("_baseline", "definition", "workflow")
 
     def __init__(self, definition: Definition, workflow: BpmnWorkflow) -> None:
         self.definition = definition
         self.workflow = workflow
+        self._baseline = Baseline()  # a new workflow: everything it does counts as engine steps
 
     @classmethod
     def start(cls, definition: Definition, data: Mapping[str, Any] | None = None, *,
@@ -96,8 +98,10 @@ class Instance:
     @classmethod
     def load(cls, definition: Definition, state: dict[str, Any]) -> Instance:
         """Rebuild an instance from `dump()` output; `state` is not modified."""
-        return cls(definition, load_workflow(state, definition.spec, definition.subprocess_specs,
-                                             _script_engine()))
+        instance = cls(definition, load_workflow(state, definition.spec, definition.subprocess_specs,
+                                                 _script_engine()))
+        instance._baseline = baseline(instance.workflow)
+        return instance
 
     def dump(self) -> dict[str, Any]:
         """The instance state as a JSON-able dict, without the spec (that lives in the Definition)."""
@@ -210,6 +214,11 @@ class Instance:
             return False
         self.advance(step_budget, time_budget)
         return True
+
+    def engine_steps(self) -> Steps:
+        """What the engine did since this instance was loaded or started: the elements it completed,
+        the waits it began and abandoned, the flows it took (human tasks left out)."""
+        return steps_since(self.workflow, self._baseline)
 
     def take_thrown(self) -> list[ThrownMessage]:
         """The messages and signals thrown since the last call that nothing in this instance caught.

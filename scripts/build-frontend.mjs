@@ -30,6 +30,7 @@ async function bundle() {
     entryPoints: {
       modeller: path.join(root, 'static', 'src', 'modeller.js'),
       viewer: path.join(root, 'static', 'src', 'viewer.js'),
+      heatmap: path.join(root, 'static', 'src', 'heatmap.js'), // process version pages
       map: path.join(root, 'static', 'src', 'map.js'),
       dmn: path.join(root, 'static', 'src', 'dmn.js'), // dmn-js, loaded only by DMN drafts' pages
     },

@@ -56,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         messages,  # noqa: F401  (registers the message subscriptions side table)
         services,  # noqa: F401  (registers the service-call side table and retry handler)
         sla,  # noqa: F401  (registers the SLA ladder side table and step handler)
+        steps,  # noqa: F401  (registers the engine-steps audit event)
         timer_sync,  # noqa: F401  (registers the timers side table and handlers)
         watchers,  # noqa: F401  (registers the side table that tells a case's watchers)
     )

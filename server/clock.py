@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+
+_fixed: datetime | None = None  # set only by `frozen` (tests that move time by hand)
 
 
 def utcnow() -> datetime:
     """Now, as a naive UTC datetime (what every timestamp column stores)."""
+    if _fixed is not None:
+        return _fixed
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def frozen(at: datetime) -> Iterator[None]:
+    """Make `utcnow` answer `at` (naive UTC) inside the block: lets a test say exactly how long
+    something took. Process-wide, so only for tests that run the app in their own thread."""
+    global _fixed
+    previous, _fixed = _fixed, to_utc_naive(at)
+    try:
+        yield
+    finally:
+        _fixed = previous
 
 
 def iso(value: datetime | None) -> str | None:

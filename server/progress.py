@@ -26,6 +26,7 @@ from server.models import Event, Incident, Instance, ProcessVersion, Task, Timer
 from server.notifications import find_user, group_members
 from server.progress_words import next_action
 from server.projection import form_json
+from server.steps import KIND as ENGINE_STEPS
 
 EXTERNAL_PREFIX = "external:"
 CACHE_SIZE = 512  # predictions kept (process version x set of current elements)
@@ -210,7 +211,8 @@ def progress(row: Instance, viewer: User, now: datetime | None = None) -> dict[s
     running = row.status == "running"
     open_tasks = select(Task).where(Task.instance_id == row.id, Task.state == "open")
     tasks = list(db.session.scalars(open_tasks.order_by(Task.created_at, Task.id))) if running else []
-    events = list(db.session.scalars(select(Event).where(Event.instance_id == row.id).order_by(Event.seq)))
+    events = list(db.session.scalars(  # (engine_steps are for heatmaps, not a case's story)
+        select(Event).where(Event.instance_id == row.id, Event.kind != ENGINE_STEPS).order_by(Event.seq)))
     incidents = open_for_instance(row.id) if row.status in ("running", "error") else []
     hooks = boundary_timers(row.process_version)
     timers = _pending_timers(row) if running else {}

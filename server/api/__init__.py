@@ -25,6 +25,7 @@ from server.api import (  # noqa: E402,F401
     comments,
     deployments,
     diagram,
+    heatmap,
     incidents,
     instances,
     links,

@@ -13,6 +13,7 @@ import server.web.case_links  # noqa: E402
 import server.web.catalog  # noqa: E402
 import server.web.deploy  # noqa: E402
 import server.web.groups  # noqa: E402
+import server.web.heatmap  # noqa: E402
 import server.web.incidents  # noqa: E402
 import server.web.instances  # noqa: E402
 import server.web.layout  # noqa: E402

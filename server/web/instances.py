@@ -11,6 +11,7 @@ from server.db import db
 from server.errors import NotFound, TaskNotOpen
 from server.models import Event, Instance, Task, User
 from server.models.instance import STATUSES
+from server.steps import KIND as ENGINE_STEPS
 from server.web import web
 from server.web.describe import happening, owner
 from server.web.layout import paginate
@@ -56,7 +57,8 @@ def instance(instance_id: int) -> str:
     tasks = select(Task).where(Task.instance_id == row.id)
     open_tasks = db.session.scalars(tasks.where(Task.state == "open").order_by(Task.created_at, Task.id))
     done_tasks = db.session.scalars(tasks.where(Task.state != "open").order_by(Task.completed_at, Task.id))
-    events = db.session.scalars(select(Event).where(Event.instance_id == row.id).order_by(Event.seq))
+    events = db.session.scalars(  # (engine_steps are for heatmaps, not a case's history)
+        select(Event).where(Event.instance_id == row.id, Event.kind != ENGINE_STEPS).order_by(Event.seq))
     return render_template(
         "instance.html",
         instance=row,

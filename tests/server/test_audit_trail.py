@@ -44,16 +44,16 @@ def test_verify_audit_command_says_intact_or_where_it_breaks(app: Flask, api: Ap
     runner = app.test_cli_runner()
     result = runner.invoke(args=["verify-audit"])
     assert result.exit_code == 0, result.output
-    assert f"Instance {first}: intact (5 events)." in result.output
+    assert f"Instance {first}: intact (7 events)." in result.output
     assert "2 of 2 chains intact." in result.output
 
-    _tamper(app, second, 4, data={"amount": 2000, "purpose": "tea"})
+    _tamper(app, second, 5, data={"amount": 2000, "purpose": "tea"})
     result = runner.invoke(args=["verify-audit"])
     assert result.exit_code == 1
-    assert f"Instance {second}: BROKEN at event 4: its data was changed." in result.output
+    assert f"Instance {second}: BROKEN at event 5: its data was changed." in result.output
     assert "1 of 2 chains intact." in result.output
     one = runner.invoke(args=["verify-audit", str(first)])
-    assert one.exit_code == 0 and one.output.strip() == f"Instance {first}: intact (5 events)."
+    assert one.exit_code == 0 and one.output.strip() == f"Instance {first}: intact (7 events)."
     missing = runner.invoke(args=["verify-audit", "999"])
     assert missing.exit_code == 2 and "instance 999 does not exist" in missing.output
 
@@ -62,7 +62,7 @@ def test_audit_page_lists_events_with_filters(app: Flask, api: Api, browser: Bro
     iid = _run_expense(api)
     browser.login(ADMIN)
     page = text(browser.get(f"/instances/{iid}/audit").get_data(as_text=True))
-    assert "5 events" in page and "Started the instance" in page and "Completed “Enter expense”" in page
+    assert "7 events" in page and "Started the instance" in page and "Completed “Enter expense”" in page
     filtered = browser.get(f"/instances/{iid}/audit", query_string={"kind": "task_completed"})
     rows = filtered.get_data(as_text=True).split('<tbody>', 1)[1].count("<tr>")
     assert rows == 1
@@ -81,7 +81,7 @@ def test_exports_as_csv_and_json_follow_the_filters(app: Flask, api: Api, browse
     assert response.mimetype == "text/csv"
     assert f'filename="instance-{iid}-audit.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [r["seq"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r["seq"] for r in rows] == ["1", "2", "3", "4", "5", "6", "7"]
     completed = next(r for r in rows if r["kind"] == "task_completed")
     assert json.loads(completed["data"])["purpose"].startswith("=HYPERLINK")
     assert all(not cell.startswith("=") for r in rows for cell in r.values())
@@ -98,7 +98,7 @@ def test_verify_chain_on_the_page(app: Flask, api: Api, browser: Browser) -> Non
     make_user(app, AUDITOR, roles=("auditor",))
     browser.login(AUDITOR)
     page = browser.get(f"/instances/{iid}/audit", query_string={"verify": "1"}).get_data(as_text=True)
-    assert "The chain is intact." in page and "All 5 events verify" in page
+    assert "The chain is intact." in page and "All 7 events verify" in page
     _tamper(app, iid, 3, actor="mallory@test.example")
     page = browser.get(f"/instances/{iid}/audit", query_string={"verify": "1"}).get_data(as_text=True)
     assert "The chain is broken at event 3:" in text(page)
