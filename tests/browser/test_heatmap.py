@@ -13,6 +13,8 @@ from tests.server.heatmap_scenario import ADMIN, PROCESS, run_routes
 if TYPE_CHECKING:
     from tests.server.conftest import Api
 
+TIMES = "\u00d7"  # the multiplication sign the badges put after a count of passes
+
 
 def _classes(page: Any, element_id: str) -> str:
     return page.get_attribute(f'#heatmap g.djs-element[data-element-id="{element_id}"]', "class") or ""
@@ -35,13 +37,14 @@ def test_heatmap_colours_and_labels_every_element(app: Flask, api: Api, page: An
     for instant in ("start", "prep", "route_gw", "merge", "done"):
         assert "heat-0" in _classes(page, instant), instant
     assert page.locator("#heatmap g.djs-element.heat-none").count() == 0
-    assert _badge(page, "review") == "3× · 20 min · p90 52 min · 1 now"
-    assert _badge(page, "cool_off") == "2× · 2 h 30 min · p90 2 h 54 min · 1 now"
-    assert _badge(page, "route_gw") == "8×"  # passed at once: no times
+    assert _badge(page, "review") == f"3{TIMES} · 20 min · p90 52 min · 1 now"
+    assert _badge(page, "cool_off") == f"2{TIMES} · 2 h 30 min · p90 2 h 54 min · 1 now"
+    assert _badge(page, "route_gw") == f"8{TIMES}"  # passed at once: no times
     assert "heat-flow-3" in _classes(page, "f1") and "heat-flow-1" in _classes(page, "f4")
     assert page.inner_text("#heatmap [data-end=high]") == "2 h 54 min"
     assert page.locator("#heatmap .heatmap-scale .heatmap-step").count() == 5
-    assert "Coloured by 90th percentile time: 7 elements over 8 instances." in page.inner_text(".heatmap-status")
+    status = page.inner_text(".heatmap-status")
+    assert "Coloured by 90th percentile time: 7 elements over 8 instances." in status
     assert page.locator("#bottlenecks tbody tr").count() == 2
     screenshot(page, "heatmap-p90.png")
 
