@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 import bpmn
 import forms
@@ -58,6 +59,8 @@ class Change:
     thrown: list[bpmn.ThrownMessage] = field(default_factory=list)
     """Messages and signals the workflow threw out during this change (taken by `save`; routed
     to other instances after commit by server/messages.py)."""
+    written: dict[str, Any] = field(default_factory=dict)
+    """The instance columns `save` wrote."""
     watched: bool | None = None
     """Whether anyone watches the case, when the change read it already (None: not known)."""
     guard_in_save: bool = False
@@ -173,6 +176,7 @@ def save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
     seq, head = audit.append(row.id, row.event_seq, row.event_hash, change.events, change.now)
     values.update(event_seq=seq, event_hash=head)
     _after_commit_queue().extend(change.after_commit)
+    change.written = values
     if change.guard_in_save:
         values["version"] = row.version + 1
         result = db.session.connection().execute(_SAVE_GUARDED, {"b_id": row.id, "b_version": row.version,
@@ -306,7 +310,7 @@ def complete_task(
     Schema forms, for now) takes the submitted object as it is.
     """
 
-    def attempt() -> int:
+    def attempt() -> Instance:
         task, state, watched = _task_to_complete(task_id)
         if task.state != "open":
             raise TaskNotOpen(
@@ -348,9 +352,9 @@ def complete_task(
         completion = projection.Completion(task_id, actor, data)
         change.events.extend(projection.sync(row, wf, change.now, completion))
         save(change, wf, **extra)
-        return row.id
+        return _as_committed(row, change)
 
-    return _fresh(retrying(attempt))
+    return retrying(attempt)
 
 
 def claim_task(task_id: str, actor: User) -> Task:
@@ -483,12 +487,23 @@ def _task_to_complete(task_id: str) -> tuple[Task, str, bool]:
         select(Task, Instance.state, watched)
         .join(Instance, Instance.id == Task.instance_id)
         .where(Task.id == task_id)
+        .options(joinedload(Task.instance).joinedload(Instance.started_by))
         .execution_options(populate_existing=True)
     ).first()
     if found is None:
         raise NotFound(f"Task {task_id} does not exist.")
     task, state, is_watched = found
     return task, state, bool(is_watched)
+
+
+def _as_committed(row: Instance, change: Change) -> Instance:
+    """The instance row as this change leaves it, kept out of the commit's expiry: the answer to the
+    request needs no second read. (Detached: the caller only reads it.)"""
+    db.session.flush()
+    db.session.expunge(row)
+    for key, value in change.written.items():
+        set_committed_value(row, key, value)
+    return row
 
 
 def _fresh(instance_id: int) -> Instance:
