@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install frontend run test lint typecheck perf clean
+.PHONY: help install frontend run test lint typecheck perf coverage-table clean
 
 help: ## List these targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
 
 install: $(STAMP) frontend ## Create .venv, install Baton with its dev tools, build the browser assets (quick when done)
 
@@ -60,6 +60,16 @@ perf: install ## Run the benchmarks in tests/perf (they print figures)
 	  case $$f in *'*'*|*/__init__.py|*/conftest.py|*/test_*) continue;; esac; \
 	  echo "== $$f"; $(BIN)/python $$f; ran=1; done; \
 	  test -n "$$ran" || echo "No benchmarks in tests/perf yet."
+
+# Runs the engine and server tests (not browser, not perf) recording which models each passing test
+# deploys and which elements complete (tests/coverage_plugin.py), then writes the table. The table is
+# written even when some tests fail (their evidence is left out); make still reports the failure.
+COVERAGE_JSON := build/element-coverage.json
+
+coverage-table: install ## Regenerate docs/element-coverage.md: BPMN/DMN elements the tests run, per dialect
+	@rm -f $(COVERAGE_JSON); status=0; \
+	BATON_ELEMENT_COVERAGE=$(COVERAGE_JSON) $(BIN)/pytest tests/bpmn tests/server -q --continue-on-collection-errors $(ARGS) || status=$$?; \
+	$(BIN)/python scripts/element_coverage.py $(COVERAGE_JSON) && exit $$status
 
 clean: ## Remove .venv, node_modules, built assets and caches (keeps instance/, your data)
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules static/dist test-artifacts

@@ -32,6 +32,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 DATABASES: tuple[str, ...] = ("sqlite", "postgresql") if TEST_DATABASE_URL else ("sqlite",)
 """The databases `db_url` runs each test on."""
 
+pytest_plugins = ["tests.coverage_plugin"]  # idle unless BATON_ELEMENT_COVERAGE is set (make coverage-table)
+
 
 # -- Redis --------------------------------------------------------------------------------------
 
