@@ -33,7 +33,7 @@ from server.config import LOCK_RETRIES
 from server.db import db
 from server.definitions import definition_for
 from server.errors import Busy, Forbidden, InvalidInput, NotFound, TaskNotOpen, TaskTaken
-from server.models import Instance, ProcessVersion, Task, TaskAccess, User, Watcher
+from server.models import Incident, Instance, ProcessVersion, Task, TaskAccess, User, Watcher
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -311,7 +311,7 @@ def complete_task(
     """
 
     def attempt() -> Instance:
-        task, state, watched = _task_to_complete(task_id)
+        task, state, watched, had_incidents = _task_to_complete(task_id)
         if task.state != "open":
             raise TaskNotOpen(
                 f"Task {task.name!r} is already {task.state}.", task_id=task_id, state=task.state
@@ -352,7 +352,8 @@ def complete_task(
         completion = projection.Completion(task_id, actor, data)
         change.events.extend(projection.sync(row, wf, change.now, completion))
         save(change, wf, **extra)
-        return _as_committed(row, change)
+        opened = any(event.kind == "incident_opened" for event in change.events)
+        return _as_committed(row, change, no_incidents=not (had_incidents or opened))
 
     return retrying(attempt)
 
@@ -480,11 +481,14 @@ def _task(task_id: str) -> Task:
     return task
 
 
-def _task_to_complete(task_id: str) -> tuple[Task, str, bool]:
-    """The task with its instance, the instance's saved state and whether anyone watches it: one read."""
+def _task_to_complete(task_id: str) -> tuple[Task, str, bool, bool]:
+    """The task with its instance (and starter), the saved state, whether anyone watches the case and
+    whether it has open incidents: one read."""
     watched = select(Watcher.user_id).where(Watcher.instance_id == Task.instance_id).exists()
+    open_incident = Incident.instance_id == Task.instance_id, Incident.status == "open"
+    troubled = select(Incident.id).where(*open_incident).exists()
     found = db.session.execute(
-        select(Task, Instance.state, watched)
+        select(Task, Instance.state, watched, troubled)
         .join(Instance, Instance.id == Task.instance_id)
         .where(Task.id == task_id)
         .options(joinedload(Task.instance).joinedload(Instance.started_by))
@@ -492,18 +496,33 @@ def _task_to_complete(task_id: str) -> tuple[Task, str, bool]:
     ).first()
     if found is None:
         raise NotFound(f"Task {task_id} does not exist.")
-    task, state, is_watched = found
-    return task, state, bool(is_watched)
+    task, state, is_watched, has_incidents = found
+    return task, state, bool(is_watched), bool(has_incidents)
 
 
-def _as_committed(row: Instance, change: Change) -> Instance:
+def _as_committed(row: Instance, change: Change, *, no_incidents: bool) -> Instance:
     """The instance row as this change leaves it, kept out of the commit's expiry: the answer to the
-    request needs no second read. (Detached: the caller only reads it.)"""
+    request needs no second read. (Detached: the caller only reads it.) What the change knew that
+    the answer would otherwise read again is kept with it (see `known_facts`)."""
     db.session.flush()
     db.session.expunge(row)
     for key, value in change.written.items():
         set_committed_value(row, key, value)
+    facts: dict[str, Any] = {"started_by_email": row.started_by.email if row.started_by else None}
+    if no_incidents:
+        facts["open_incidents"] = []
+    row.__dict__[_FACTS] = facts
     return row
+
+
+_FACTS = "_baton_known"
+
+
+def known_facts(row: Instance) -> dict[str, Any]:
+    """What the change that returned `row` already knew about it ("started_by_email",
+    "open_incidents"); empty for a row read any other way (then read the facts)."""
+    facts: dict[str, Any] = row.__dict__.get(_FACTS, {})
+    return facts
 
 
 def _fresh(instance_id: int) -> Instance:

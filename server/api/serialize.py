@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server import instructions
+from server import instructions, runtime
 from server.clock import iso
 from server.db import db
 from server.incidents import open_for_instance
@@ -37,6 +37,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "completed_by": task.completed_by,
         "documentation": task.documentation,
         "form": form_json(task.form or []),
+        "properties": dict(task.properties or {}),
         **_instructions(task),
     }
 
@@ -67,15 +68,26 @@ def instance_json(row: Instance, open_tasks: list[Task] | None = None) -> dict[s
         "business_key": row.business_key,
         "status": row.status,
         "error": row.error,
-        "started_by": row.started_by.email if row.started_by else None,
+        "started_by": _starter(row),
         "started_at": iso(row.started_at),
         "updated_at": iso(row.updated_at),
         "ended_at": iso(row.ended_at),
         "data": row.data,
         "open_tasks": [task_json(t) for t in open_tasks],
         "waiting": list(row.waiting or []),
-        "incidents": [incident_summary(i) for i in open_for_instance(row.id)],
+        "incidents": [incident_summary(i) for i in _open_incidents(row)],
     }
+
+
+def _starter(row: Instance) -> str | None:
+    if "started_by_email" in runtime.known_facts(row):
+        return runtime.known_facts(row)["started_by_email"]  # type: ignore[no-any-return]
+    return row.started_by.email if row.started_by else None
+
+
+def _open_incidents(row: Instance) -> list[Incident]:
+    known: list[Incident] | None = runtime.known_facts(row).get("open_incidents")
+    return known if known is not None else open_for_instance(row.id)
 
 
 def process_json(pv: ProcessVersion) -> dict[str, Any]:
@@ -86,6 +98,7 @@ def process_json(pv: ProcessVersion) -> dict[str, Any]:
         "deployment_id": pv.deployment_id,
         "documentation": pv.documentation,
         "startable": pv.startable,
+        "startable_in_tasklist": pv.startable_in_tasklist,
         "start_form": form_json(pv.start_form or []),
         "deployed_at": iso(pv.created_at),
     }

@@ -105,3 +105,21 @@ def test_people_without_the_role_see_no_incident_pages(app: Flask, browser: Brow
     browser.login("clerk@test.example")
     assert 'href="/incidents"' not in browser.get("/work").get_data(as_text=True)
     assert browser.get("/incidents").status_code == 403
+
+
+def test_completing_a_task_answers_with_the_incidents_open_after_it(api: Api) -> None:
+    """The completion's answer lists an incident the change itself opened, and one already open
+    before it (the answer is built from what the change knew, not re-read: both paths)."""
+    assert api.deploy(ADMIN, "review_then_unbound_delegate.bpmn").status_code == 201
+    started = api.start("review_then_unbound", ADMIN).get_json()
+    assert started["incidents"] == []
+    [review] = started["open_tasks"]
+    done = api.complete(review["id"], ADMIN, {})
+    assert done.status_code == 200, done.get_json()
+    [incident] = done.get_json()["incidents"]  # opened by this very completion
+    assert incident["element_id"] == "Score" and "org.example.UnboundDelegate" in incident["message"]
+    [confirm] = done.get_json()["open_tasks"]
+    assert done.get_json()["started_by"] == ADMIN
+    after = api.complete(confirm["id"], ADMIN, {}).get_json()
+    assert [i["id"] for i in after["incidents"]] == [incident["id"]]  # open before, still open
+    assert after["status"] == "running" and after["open_tasks"] == []
