@@ -46,6 +46,8 @@ class ProcessInfo:
     """Timer start events: the server creates instances on their schedule (timeDate once, cycles repeat)."""
     message_starts: tuple[str, ...] = ()
     """Message names of the message start events: a delivered message creates an instance."""
+    startable_in_tasklist: bool = True
+    """False for `camunda:isStartableInTasklist="false"`: not offered to people; call activities start it."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def _prepare(bpmn: dict[str, etree._Element], processes: dict[str, tuple[str, et
     steps: list[Callable[[str, etree._Element], list[Problem]]] = [
         fixups.name_idless_flows, fixups.quote_timer_literals, fixups.camunda_collections,
         checks.reserved_ids, checks.dangling_flows, data_refs.strip, checks.script_languages,
-        checks.unexecuted_constructs,
+        checks.unexecuted_constructs, checks.delegate_fields,
         sla_checks.sla_settings,
         check_event_subprocesses,
         lambda file, root: checks.call_activities(file, root, set(processes) | deployed),
@@ -261,6 +263,7 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES,
             candidate_starter_groups=tuple(meta["candidate_starter_groups"]),
             candidate_starter_users=tuple(meta["candidate_starter_users"]),
             startable_by_hand=meta["startable_by_hand"], lanes=tuple(meta["lanes"]),
+            startable_in_tasklist=meta["startable_in_tasklist"],
             timer_starts=tuple(timer_starts(definitions[pid].spec)),
             message_starts=tuple(message_starts(definitions[pid].spec))))
         problems.extend(_timer_start_problems(file, node, infos[-1].timer_starts))

@@ -13,6 +13,7 @@ from .xmlsafe import line, local_name
 
 _CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")
 _PYTHON = ("", "python", "text/python", "text/x-python", "py")
+_INJECTED = ("class", "delegateExpression")  # the Java delegates Camunda injects camunda:field values into
 
 
 def _q(name: str) -> str:
@@ -71,6 +72,36 @@ def script_languages(file: str, root: etree._Element) -> list[Problem]:
             problems.append(Problem(file, line(task), task.get("id"),
                                     f"this script task is written in '{task.get('scriptFormat')}'; "
                                     "Baton runs Python scripts only"))
+    return problems
+
+
+def delegate_fields(file: str, root: etree._Element) -> list[Problem]:
+    """camunda:field injections of service and send tasks: each needs a name and exactly one value.
+
+    They reach the connector a `camunda:class` or `camunda:delegateExpression` is bound to; on any
+    other task nothing would receive them, which is said as a warning.
+    """
+    problems = []
+    for task in (t for tag in ("serviceTask", "sendTask") for t in root.iter(_q(tag))):
+        injected = any((task.get(f"{{{CAMUNDA_NS}}}{kind}") or "").strip() for kind in _INJECTED)
+        for field in task.iterfind(f"{_q('extensionElements')}/{{{CAMUNDA_NS}}}field"):
+            name = (field.get("name") or "").strip()
+            values = [field.get("stringValue"), field.get("expression"),
+                      field.find(f"{{{CAMUNDA_NS}}}string"), field.find(f"{{{CAMUNDA_NS}}}expression")]
+            count = sum(value is not None for value in values)
+            where = (file, line(field), task.get("id"))
+            if not name:
+                problems.append(Problem(*where, "this camunda:field has no name: name the parameter"))
+            elif count != 1:
+                how_many = "no value" if not count else "more than one value"
+                problems.append(Problem(*where, (
+                    f"camunda:field '{name}' has {how_many}: give it one stringValue or expression "
+                    "(attribute, or camunda:string or camunda:expression child)")))
+            elif not injected:
+                problems.append(Problem(*where, (
+                    f"camunda:field '{name}' is injected only into a camunda:class or "
+                    "camunda:delegateExpression; this task has neither, so nothing receives it"),
+                    severity="warning"))
     return problems
 
 

@@ -196,10 +196,39 @@ def service_wiring(node: etree._Element) -> dict[str, Any]:
         wiring["connector_id"] = connector_id.strip()
         wiring.update({f"connector_{k}": v for k, v in input_output(connector).items()})
     wiring.update({f"task_{k}": v for k, v in input_output(extensions).items()})
+    fields = delegate_fields(extensions)
+    if fields:
+        wiring["fields"] = fields
     cycle = extensions.findtext(f"{{{CAMUNDA_NS}}}failedJobRetryTimeCycle")
     if cycle and cycle.strip():
         wiring["retry_cycle"] = cycle.strip()
     return wiring
+
+
+def delegate_fields(extensions: etree._Element) -> list[dict[str, Any]]:
+    """camunda:field injections of a Java delegate, in order, as {"name", "value"}.
+
+    The value is {"string": text} (stringValue or a camunda:string child: taken literally, as Camunda
+    does), {"text": expression} (expression or a camunda:expression child: `${...}` evaluated), or
+    {"null": True} when the field gives neither (a deployment rejects that: bpmn.checks).
+    """
+    found: list[dict[str, Any]] = []
+    for field in elements(extensions, "./camunda:field", NSMAP):
+        string = field.get("stringValue")
+        if string is None:
+            string = field.findtext(f"{{{CAMUNDA_NS}}}string")
+        expression = field.get("expression")
+        if expression is None:
+            expression = field.findtext(f"{{{CAMUNDA_NS}}}expression")
+        value: dict[str, Any]
+        if string is not None:
+            value = {"string": string}
+        elif expression is not None:
+            value = {"text": expression.strip()}
+        else:
+            value = {"null": True}
+        found.append({"name": field.get("name") or "", "value": value})
+    return found
 
 
 def error_variables(node: etree._Element) -> dict[str, str]:
@@ -257,4 +286,6 @@ def process_metadata(process: etree._Element) -> dict[str, Any]:
         "lanes": lane_names(process),
         "start_form": form_fields(starts[0]) if starts else [],
         "startable_by_hand": bool(starts),
+        # Camunda's Tasklist does not offer it: other processes start it (call activities).
+        "startable_in_tasklist": (_camunda(process, "isStartableInTasklist") or "").strip() != "false",
     }

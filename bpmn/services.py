@@ -14,7 +14,9 @@ How a model names its connector (the `implementation`):
 - "operator": SpiffArena's `spiffworkflow:serviceTaskOperator` (Python parameter expressions,
   result in `resultVariable`);
 - "none": a plain service task that names nothing.
-The task's own `camunda:inputOutput` inputs are the parameters of the non-connector kinds.
+The task's own `camunda:inputOutput` inputs are the parameters of the non-connector kinds; a
+"class" or "delegateExpression" task's `camunda:field` injections are parameters too, under the
+field names (the inputs win over a field of the same name).
 
 Results: the output mappings when the model has any; else the `resultVariable`; else, for the
 non-connector kinds, the result's keys become variables (what a Camunda external task worker does).
@@ -42,6 +44,8 @@ from .stepping import record_failure
 Implementation = Literal["connector", "external", "class", "delegateExpression", "expression", "operator",
                          "none"]
 _PYTHON_SCRIPTS = ("", "python", "py", "spiff")
+_INJECTED: tuple[Implementation, ...] = ("class", "delegateExpression")
+"""The Java delegates Camunda injects camunda:field values into: here they are connector parameters."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,18 @@ def bind_params(template: Any, variables: Mapping[str, Any], what: str = "parame
     return template
 
 
+def _field_values(fields: list[dict[str, Any]], scope: Mapping[str, Any]) -> dict[str, Any]:
+    """camunda:field injections as parameters: strings as written, expressions evaluated over `scope`."""
+    values: dict[str, Any] = {}
+    for injection in fields:
+        name, value = injection["name"], injection["value"]
+        if "string" in value:
+            values[name] = value["string"]
+        else:
+            values[name] = evaluate_value(value, scope, f"camunda:field {name!r}")
+    return values
+
+
 def _operator_params(spec: Any, data: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, param in (spec.operation_params or {}).items():
@@ -190,6 +206,8 @@ def describe(task: Any) -> ServiceTask:
             local = _evaluate_all(wiring.get("task_inputs", []), data, "input")
             if implementation == "connector":
                 params = _evaluate_all(wiring.get("connector_inputs", []), {**data, **local}, "input")
+            elif implementation in _INJECTED:
+                params = {**_field_values(wiring.get("fields", []), {**data, **local}), **local}
             else:
                 params = local
     except ParameterError as error:

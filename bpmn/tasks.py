@@ -14,10 +14,17 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from . import sla
 from .metadata import split_list
-from .spiff_forms import open_form
+from .spiff_forms import INSTRUCTIONS, SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, open_form
 from .stepping import FAILURE_KEY
 
 Evaluate = Callable[[str, Mapping[str, Any]], Any]
+_SHOWN_ELSEWHERE = frozenset((SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, INSTRUCTIONS))
+
+
+def interpreted_property(name: str) -> bool:
+    """Whether Baton reads this task property itself (an `sla.*` setting, a SpiffArena form file or
+    its instructions): the task shows what it means (due date, ladder, form, instructions) instead."""
+    return name.startswith(sla.PREFIX) or name in _SHOWN_ELSEWHERE
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,12 @@ class HumanTask:
     sla: dict[str, str] = field(default_factory=dict, compare=False)
     """The SLA settings that apply (`due`, `followUp`, `calendar`, `nudge`, `escalate`, `reassign`),
     from the task, its lane's or its process's defaults, `${...}` evaluated (see bpmn.sla)."""
+
+    @property
+    def details(self) -> dict[str, str]:
+        """The properties for the people and systems working the task, as the model wrote them: all
+        but those Baton interprets itself, which would otherwise show twice."""
+        return {name: value for name, value in self.properties.items() if not interpreted_property(name)}
 
 
 @dataclass(frozen=True)

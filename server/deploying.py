@@ -150,7 +150,8 @@ def _store(
             start_form=list(info.start_form),
             starter_groups=list(info.candidate_starter_groups),
             starter_users=list(info.candidate_starter_users),
-            startable=info.startable_by_hand,
+            startable=info.startable_by_hand and info.startable_in_tasklist,
+            startable_in_tasklist=info.startable_in_tasklist,
             definition=json.dumps(definition.to_dict(), separators=(",", ":")),
         )
         db.session.add(pv)
@@ -185,3 +186,9 @@ def latest_version(process_id: str) -> ProcessVersion | None:
         .where(ProcessVersion.process_id == process_id)
         .order_by(ProcessVersion.version.desc())
     ).first()
+
+
+def not_in_tasklist(version: ProcessVersion) -> str:
+    """Why a person cannot start a process its model keeps out of the task list."""
+    return (f"“{version.display_name}” is started by other processes (a call activity), not by a person: "
+            'its model sets camunda:isStartableInTasklist="false". Start the process that calls it instead.')

@@ -35,6 +35,12 @@ class Forbidden(BatonError):
     code = "forbidden"
 
 
+class StartedByOtherProcesses(Forbidden):
+    """A person started a process its model keeps out of the task list (isStartableInTasklist="false")."""
+
+    code = "started_by_other_processes"
+
+
 class NotFound(BatonError):
     status = 404
     code = "not_found"

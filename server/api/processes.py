@@ -8,7 +8,7 @@ from server import access, auth, deploying, runtime
 from server.api import api
 from server.api.body import json_body, object_field
 from server.api.serialize import instance_json, process_json
-from server.errors import BadRequest, Forbidden, NotFound
+from server.errors import BadRequest, Forbidden, NotFound, StartedByOtherProcesses
 
 
 @api.get("/processes")
@@ -32,6 +32,8 @@ def start(process_id: str) -> tuple[Response, int]:
     version = deploying.latest_version(process_id)
     if version is None:
         raise NotFound(f"No process {process_id!r} is deployed.")
+    if not version.startable_in_tasklist:
+        raise StartedByOtherProcesses(deploying.not_in_tasklist(version))
     if not access.can_start(user, version):
         raise Forbidden(f"You may not start {version.display_name!r}.")
     if not version.startable:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import true as sql_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
@@ -66,7 +67,11 @@ class ProcessVersion(db.Model):  # type: ignore[name-defined,misc]
     start_form: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     starter_groups: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     starter_users: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # Whether a person may start it (a none start event, and not camunda:isStartableInTasklist="false").
     startable: Mapped[bool] = mapped_column(nullable=False, default=True)
+    # False when the model keeps it out of the task list: it is started by other processes (call activities).
+    startable_in_tasklist: Mapped[bool] = mapped_column(nullable=False, default=True,
+                                                        server_default=sql_true())
     # The parsed spec, serialized once; deferred so lists never load it (the server caches it parsed).
     definition: Mapped[str] = mapped_column(Text, nullable=False, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

@@ -39,6 +39,10 @@ class Task(db.Model):  # type: ignore[name-defined,misc]
     documentation: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # The raw form fields as the model wrote them (forms/ builds the FormSpec from these).
     form: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    # The model's camunda:properties for the people and systems working the task (bpmn HumanTask.details:
+    # the ones Baton interprets itself, `sla.*` and form files, show in their own places instead).
+    properties: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict,
+                                                       server_default="{}")
     priority: Mapped[int] = mapped_column(Integer, nullable=False, default=50)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

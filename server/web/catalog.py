@@ -10,7 +10,7 @@ from bpmn.data_refs import DataReference, references
 from bpmn.xmlsafe import load_xml
 from server import access, auth, deploying, drafts, runtime
 from server.db import db
-from server.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from server.errors import BadRequest, Forbidden, InvalidInput, NotFound, StartedByOtherProcesses
 from server.models import ProcessVersion, User
 from server.projection import form_json
 from server.web import web
@@ -35,6 +35,8 @@ def _startable(process_id: str, user: User) -> ProcessVersion:
     version = deploying.latest_version(process_id)
     if version is None:
         raise NotFound(f"No process “{process_id}” is deployed.")
+    if not version.startable_in_tasklist:
+        raise StartedByOtherProcesses(deploying.not_in_tasklist(version))
     if not access.can_start(user, version):
         raise Forbidden(f"You may not start “{version.display_name}”. Ask an admin if you should.")
     if not version.startable:
