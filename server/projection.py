@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from dataclasses import dataclass
@@ -45,15 +44,17 @@ def form_json(fields: list[dict[str, Any]]) -> dict[str, Any]:
     """
     if not fields:
         return {"fields": []}
-    return copy.deepcopy(_form_json(json.dumps(fields, default=str)))
+    built: dict[str, Any] = json.loads(_form_json(json.dumps(fields, default=str)))
+    return built  # a fresh copy each time (parsing the cached text is cheaper than a deep copy)
 
 
 @functools.lru_cache(maxsize=1024)
-def _form_json(fields_text: str) -> dict[str, Any]:
+def _form_json(fields_text: str) -> str:
     try:
-        return forms.form_from_fields(json.loads(fields_text)).to_dict()
+        built = forms.form_from_fields(json.loads(fields_text)).to_dict()
     except forms.FormsError:
-        return {"fields": []}
+        built = {"fields": []}
+    return json.dumps(built, default=str)
 
 
 def sync(
@@ -122,7 +123,6 @@ def sync(
                 "candidate_groups": who.candidate_groups,
                 "documentation": human.documentation or "",
                 "form": list(human.form_fields),
-                "properties": human.details,
                 "priority": _priority(human.priority),
                 "created_at": now,
             }
