@@ -123,6 +123,7 @@ def sync(
                 "candidate_groups": who.candidate_groups,
                 "documentation": human.documentation or "",
                 "form": list(human.form_fields),
+                "properties": human.details,
                 "priority": _priority(human.priority),
                 "created_at": now,
             }
