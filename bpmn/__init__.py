@@ -22,6 +22,7 @@ from .instance import Instance
 from .io_mapping import install as _install_io_mapping
 from .joins import install as _install_join_merge
 from .messages import ThrownMessage, message_starts, signal_starts
+from .multi_instance import install as _install_multi_instance
 from .retry import DEFAULT_RETRY, RetryCycleInvalid, RetryPolicy, parse_retry_cycle
 from .services import ServiceTask, bind_params
 from .stepping import DEFAULT_STEP_BUDGET, DEFAULT_TIME_BUDGET
@@ -37,6 +38,7 @@ ScriptFailure = Failure
 _install_join_merge()
 _install_io_mapping()
 _install_event_subprocesses()
+_install_multi_instance()
 
 __all__ = [
     "DEFAULT_RETRY",

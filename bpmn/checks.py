@@ -134,6 +134,10 @@ def reserved_ids(file: str, root: etree._Element) -> list[Problem]:
 _UNEXECUTED_EVENTS = {
     "compensateEventDefinition": "compensation events",
     "linkEventDefinition": "link events (draw the sequence flow instead)",
+    "conditionalEventDefinition": (
+        "conditional events: their condition must be checked again whenever a variable changes, which "
+        "Baton does not do (wait for a message or signal instead, or decide with a gateway after the "
+        "task that sets the variable)"),
 }
 _IO_PLACES = ("userTask", "manualTask", "task", "scriptTask", "serviceTask", "sendTask", "receiveTask",
               "businessRuleTask", "callActivity", "subProcess", "transaction", "intermediateCatchEvent",
@@ -144,7 +148,8 @@ def unexecuted_constructs(file: str, root: etree._Element) -> list[Problem]:
     """Constructs Baton would otherwise skip without a word: rejected, each naming its element.
 
     SpiffWorkflow parses a compensation or link event as a plain event (the compensation never
-    runs; a link throw just ends its path) and never calls a compensation handler. Camunda's
+    runs; a link throw just ends its path) and never calls a compensation handler; it checks a
+    conditional event's condition only when the event is reached, not when variables change. Camunda's
     `camunda:inputOutput` where Camunda itself allows none (start and boundary events, gateways)
     would be ignored. Task and execution listeners are reported as warnings: Baton does not run
     them, and the model still runs without them.
@@ -168,6 +173,10 @@ def unexecuted_constructs(file: str, root: etree._Element) -> list[Problem]:
             problems.append(Problem(file, line(element), element.get("id"),
                                     "Baton does not run complex gateways; "
                                     "use an inclusive or parallel gateway"))
+        elif name == "adHocSubProcess" and element.tag == _q(name):
+            problems.append(Problem(file, line(element), element.get("id"),
+                                    "Baton does not run ad-hoc subprocesses; model the activities as "
+                                    "parallel branches, or as a loop around a choice"))
         elif name == "inputOutput" and etree.QName(element).namespace == CAMUNDA_NS:
             owner = _owner(element)
             if owner is not None and local_name(owner) not in _IO_PLACES and local_name(owner) != "connector":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+
 from .errors import BpmnError
 from .event_subprocesses import listen_from_the_start
 from .serialization import spec_from_dict, spec_to_dict
@@ -30,6 +32,17 @@ class Definition:
     def process_id(self) -> str:
         name: str = self.spec.name
         return name
+
+    @property
+    def initiator(self) -> str | None:
+        """The variable a start event's `camunda:initiator` names, to hold the e-mail of the person who
+        starts the instance (Camunda sets it to the starter's id); None when the process names none."""
+        for spec in self.spec.task_specs.values():
+            if isinstance(spec, StartEvent):
+                name = ((getattr(spec, "extensions", None) or {}).get("baton") or {}).get("initiator")
+                if name:
+                    return str(name)
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict of the specs (store it once per deployment)."""

@@ -23,6 +23,7 @@ _TASK_ATTRIBUTES = {
     "priority": "priority",
     "formKey": "form_key",
     "formRef": "form_ref",
+    "initiator": "initiator",  # on a start event: the variable that gets the starter's e-mail
 }
 _SERVICE_ATTRIBUTES = ("type", "topic", "class", "expression", "delegateExpression", "resultVariable")
 # SpiffArena keeps its form references as plain extension elements; pass them on as properties.

@@ -228,6 +228,11 @@ def _read(file: str, root: etree._Element, dialect: Dialect,
 
 def read_decisions(file: str, root: etree._Element) -> tuple[list[Decision], list[Problem]]:
     """Every decision of a DMN document, and the problems (errors and warnings) found on the way."""
+    decisions, problems = _read_cells(file, root)
+    return decisions, [*problems, *_knowledge_models(file, root)]
+
+
+def _read_cells(file: str, root: etree._Element) -> tuple[list[Decision], list[Problem]]:
     dialect, reason, explicit = dialect_of(root)
     decisions, problems = _read(file, root, dialect, reason)
     if problems and not explicit:
@@ -242,3 +247,33 @@ def read_decisions(file: str, root: etree._Element) -> tuple[list[Decision], lis
     if not decisions and not problems:
         problems.append(Problem(file, line(root), root.get("id"), "this DMN file contains no decision"))
     return decisions, problems
+
+
+def _knowledge_models(file: str, root: etree._Element) -> list[Problem]:
+    """Business knowledge models: a decision that invokes one is rejected, an unused one is documentation.
+
+    Baton evaluates decision tables and literal expressions only; a decision calling a BKM would
+    fail on the unknown function when it runs, so the deployment says so first. Input data,
+    knowledge sources and authority requirements only document a DRD: they change no result.
+    """
+    models = {node.get("id") or "": node for node in _children(root, "businessKnowledgeModel")}
+    invoked: set[str] = set()
+    problems = []
+    for decision in _children(root, "decision"):
+        for requirement in _children(decision, "knowledgeRequirement"):
+            for required in _children(requirement, "requiredKnowledge"):
+                ref = (required.get("href") or "").lstrip("#")
+                invoked.add(ref)
+                name = models[ref].get("name") if ref in models else None
+                problems.append(Problem(
+                    file, line(requirement), decision.get("id"),
+                    f"decision {decision.get('id')!r} invokes business knowledge model {ref!r}"
+                    f"{f' ({name})' if name else ''}; Baton does not evaluate business knowledge models: "
+                    "write its logic into the decision's table or literal expression"))
+    for model_id, node in models.items():
+        if model_id not in invoked:
+            problems.append(Problem(
+                file, line(node), model_id,
+                f"business knowledge model {model_id!r} is documentation: no decision invokes it, and "
+                "Baton does not evaluate business knowledge models", severity="warning"))
+    return problems
