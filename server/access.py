@@ -165,5 +165,13 @@ def visible_instances(user: User) -> Select[tuple[Instance]]:
     return query.order_by(Instance.id.desc())
 
 
+def count_upto(query: Select[Any], cap: int | None = None) -> int:
+    """How many rows `query` has, counting no further than cap + 1 (TASK_COUNT_CAP by default):
+    a result above the cap means "more than cap" (shown as "1,000+" by the `total` filter)."""
+    limit = (TASK_COUNT_CAP if cap is None else cap) + 1
+    capped = query.order_by(None).limit(limit).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(capped)) or 0)
+
+
 def count(query: Select[tuple[object]]) -> int:
     return int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)

@@ -246,6 +246,8 @@ def start_instance(
     `in_transaction(change)` runs inside the same transaction, before the engine does.
     """
     definition = definition_for(version)
+    if definition.initiator:  # camunda:initiator: the start event names a variable for the starter
+        variables = {**variables, definition.initiator: actor.email}
     now = utcnow()
     row = Instance(
         process_version_id=version.id,

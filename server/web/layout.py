@@ -16,6 +16,7 @@ from sqlalchemy import Select
 from server import access
 from server.auth import login_manager
 from server.clock import iso, utcnow
+from server.config import TASK_COUNT_CAP
 from server.db import db
 from server.web import web
 from server.web.describe import owner
@@ -111,6 +112,12 @@ def due_text(value: datetime | None, now: datetime | None = None) -> str:
         return ""
     seconds = (value - (now or utcnow())).total_seconds()
     return f"in {_span(seconds)}" if seconds >= 0 else f"overdue by {_span(-seconds)}"
+
+
+@web.app_template_filter("total")
+def total(n: int) -> str:
+    """A count from access.count_upto: "1,234", or "1,000+" past the cap."""
+    return f"{TASK_COUNT_CAP:,}+" if n > TASK_COUNT_CAP else f"{n:,}"
 
 
 @web.app_template_filter("ago")

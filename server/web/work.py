@@ -26,15 +26,15 @@ def work() -> str:
     return render_template(
         "work.html",
         mine=list(db.session.scalars(mine_query.limit(LIST_LIMIT))),
-        mine_total=access.count(mine_query),
+        mine_total=access.count_upto(mine_query),
         offered=list(db.session.scalars(group_query.limit(LIST_LIMIT))),
-        offered_total=access.count(group_query),
+        offered_total=access.count_upto(group_query),
         started=list(db.session.scalars(started_query.limit(LIST_LIMIT)).unique()),
-        started_total=access.count(started_query),
+        started_total=access.count_upto(started_query),
         waiting_on_others=_open_steps(list(db.session.scalars(others_query.limit(LIST_LIMIT)).unique())),
-        waiting_on_others_total=access.count(others_query),
+        waiting_on_others_total=access.count_upto(others_query),
         watched=list(db.session.scalars(watched_query.limit(LIST_LIMIT)).unique()),
-        watched_total=access.count(watched_query),
+        watched_total=access.count_upto(watched_query),
     )
 
 

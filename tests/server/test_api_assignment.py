@@ -60,3 +60,16 @@ def test_unclaim_gives_the_task_back_to_its_group(api: Any) -> None:
     back = api.call("POST", f"/api/v1/tasks/{task['id']}/unclaim", "c1@test.example")
     assert back.status_code == 200 and back.get_json()["assignee"] is None
     assert api.claim(task["id"], "c2@test.example").status_code == 200
+
+
+def test_camunda_initiator_holds_the_starter_and_can_assign_the_first_task(api: Any) -> None:
+    """camunda:initiator="requester": the variable holds the starter's e-mail (whatever the start data
+    said), so ${requester} assigns the task back to them."""
+    api.user("req@test.example")
+    assert api.deploy(ADMIN, "initiator.bpmn").status_code == 201
+    started = api.start("initiator_request", "req@test.example", {"requester": "someone@else.example"})
+    assert started.status_code == 201, started.get_json()
+    body = started.get_json()
+    assert body["data"]["requester"] == "req@test.example"
+    [task] = body["open_tasks"]
+    assert task["assignee"] == "req@test.example"
