@@ -5,6 +5,10 @@ reports them here: the elements it completed, the waits it began (timers, messag
 joins), the waits it abandoned, and the sequence flows it took (as source/target element pairs:
 the engine's specs keep no flow ids, the deployed XML maps pairs to them).
 
+Called processes and embedded subprocesses run as sub-workflows of the same instance; their steps and
+flows name the process they ran in (the sub-workflow's spec), because element ids repeat across the
+files of a deployment ("StartEvent_1") and a diagram must not mark another process's elements.
+
 How it is found cheaply: when an instance is loaded (or started), `baseline` notes the ids of the
 tasks already completed and of those open (READY, WAITING, STARTED, ERROR). At the end of the
 change, `steps_since` walks the tree once more and compares. Both walks touch each task once
@@ -41,6 +45,12 @@ class Step:
     element_id: str
     kind: str
     task_id: str | None = None
+    process: str | None = None
+    """The called process or subprocess the element ran in; None for the instance's own process."""
+
+
+Flow = tuple[str, str] | tuple[str, str, str]
+"""A sequence flow taken: (source, target), plus the process when it ran in a sub-workflow."""
 
 
 @dataclass
@@ -51,7 +61,7 @@ class Steps:
     reached: list[Step] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     """Task ids of waits open when the change began that it cancelled or dropped."""
-    flows: list[tuple[str, str]] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.completed or self.reached or self.left or self.flows)
@@ -87,6 +97,14 @@ def _kind(spec: Any) -> str:
 def _element(task: Any) -> str | None:
     bpmn_id: str | None = getattr(task.task_spec, "bpmn_id", None)
     return bpmn_id
+
+
+def _process(task: Any, top: Any) -> str | None:
+    """The sub-workflow's process (spec name) a task ran in, or None in the top-level workflow."""
+    if task.workflow is top:
+        return None
+    name: str | None = getattr(task.workflow.spec, "name", None)
+    return name
 
 
 def _source(task: Any) -> str | None:
@@ -128,14 +146,15 @@ def steps_since(workflow: Any, before: Baseline) -> Steps:
         element = _element(task)
         if element is None:
             continue
+        process = _process(task, workflow)
         if reached_now:
             source = _source(task)
             if source is not None:
-                steps.flows.append((source, element))
+                steps.flows.append((source, element) if process is None else (source, element, process))
         if state == _COMPLETED:
-            _add(steps.completed, task, span=was_open)
+            _add(steps.completed, task, process, span=was_open)
         else:
-            _add(steps.reached, task, span=True)
+            _add(steps.reached, task, process, span=True)
     steps.left.extend(str(task_id) for task_id in before.open - seen)  # dropped with a cancelled branch
     if joins_left:
         _joined(steps, joins_left)
@@ -148,13 +167,13 @@ def _joined(steps: Steps, waited: dict[str, str]) -> None:
     for index, step in enumerate(steps.completed):
         task_id = waited.pop(step.element_id, None) if step.task_id is None else None
         if task_id is not None:
-            steps.completed[index] = Step(step.element_id, step.kind, task_id)
+            steps.completed[index] = Step(step.element_id, step.kind, task_id, step.process)
     steps.left.extend(waited.values())  # joins whose wait was cancelled without firing
 
 
-def _add(into: list[Step], task: Any, *, span: bool) -> None:
+def _add(into: list[Step], task: Any, process: str | None, *, span: bool) -> None:
     spec = task.task_spec
     element = _element(task)
     if element is None or spec.manual:
         return
-    into.append(Step(element, _kind(spec), str(task.id) if span else None))
+    into.append(Step(element, _kind(spec), str(task.id) if span else None, process))

@@ -1,9 +1,14 @@
 """The live diagram of an instance: each element's state and the flows taken, read from the projection.
 
 Nothing here loads a workflow: the task rows, the instance's `waiting` list, open incidents and the
-audit events (those with an element id) say where a case has been. Elements the engine passes
-without a trace (gateways, script tasks) are inferred when exactly one path of such elements joins
-two elements known to have been reached.
+audit events say where a case has been. The "engine_steps" event of each change (server/steps.py,
+read by server/engine_trail.py) names the elements the engine completed and the sequence flows it
+took, gateways and script tasks included: for an instance that has them from its start, the flows
+taken and the elements passed are exactly those, and each pass shows in the element's history.
+
+Instances started before engine_steps existed fall back to inference (`flows_taken`): elements the
+engine passes without another trace are inferred when exactly one path of such elements joins two
+elements known to have been reached (marked "inferred").
 
 Call activities: SpiffWorkflow runs a called process inside the same workflow, so its tasks, waits
 and events belong to this instance too. `live_diagram(row, process_id=...)` draws a called process
@@ -20,9 +25,11 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import select
 
+from server import model_shape
 from server.clock import iso, utcnow
 from server.db import db
 from server.drafts import version_xml
+from server.engine_trail import Trail, recorded_from_start, trail
 from server.errors import NotFound
 from server.models import DeploymentFile, Event, Incident, Instance, ProcessVersion, Task
 
@@ -44,6 +51,7 @@ class Graph:
     outgoing: dict[str, list[str]] = field(default_factory=dict)  # node id -> flow ids
     containers: frozenset[str] = frozenset()  # ids of the processes and subprocesses drawn
     calls: dict[str, str] = field(default_factory=dict)  # call activity id -> called process id
+    shape: model_shape.Shape | None = None  # the whole file's: maps flows taken to their ids
 
     @property
     def start_events(self) -> list[str]:
@@ -83,7 +91,7 @@ def _graph(key: str, xml: str, process_id: str = "") -> Graph:
     outgoing: dict[str, list[str]] = {}
     for flow_id, (source, _) in flows.items():
         outgoing.setdefault(source, []).append(flow_id)
-    return Graph(kinds, flows, outgoing, frozenset(containers - {""}), calls)
+    return Graph(kinds, flows, outgoing, frozenset(containers - {""}), calls, model_shape.shape(key, xml))
 
 
 @lru_cache(maxsize=16)
@@ -130,27 +138,59 @@ class Facts:
     events: list[Event]
     tasks: list[Task]
     incidents: list[Incident]
+    root_process: str = ""
+    exact: bool = False
+    """The engine_steps events tell the whole path (recorded since the instance started)."""
 
     @classmethod
     def of(cls, row: Instance) -> Facts:
+        events = list(db.session.scalars(
+            select(Event).where(Event.instance_id == row.id).order_by(Event.seq)))
         return cls(
-            list(db.session.scalars(select(Event).where(Event.instance_id == row.id).order_by(Event.seq))),
+            events,
             list(db.session.scalars(
                 select(Task).where(Task.instance_id == row.id).order_by(Task.created_at, Task.id))),
             list(db.session.scalars(
                 select(Incident).where(Incident.instance_id == row.id, Incident.status == "open"))),
+            row.process_id,
+            recorded_from_start(events),
         )
+
+    def trail(self, graph: Graph) -> Trail | None:
+        """What the engine_steps say about this graph, or None for an instance older than them."""
+        if not self.exact or graph.shape is None:
+            return None
+        return trail(self.events, root_process=self.root_process, containers=graph.containers,
+                     kinds=graph.kinds, shape=graph.shape, flow_ids=graph.flows.keys())
+
+
+_GATEWAY_WAITS = {"EventBasedGateway": "event gateway: waiting for the first of its events"}
+_JOIN_WAIT = "join: waiting for the other branches"
+
+
+def _trail_states(row: Instance, found: Trail) -> dict[str, dict[str, Any]]:
+    """Completed elements, and waits the engine began that no other source describes (joins, subprocesses)."""
+    states: dict[str, dict[str, Any]] = {element_id: {"state": "completed"} for element_id in found.completed}
+    if row.status in ("running", "error"):
+        for element_id, kind in found.open.values():
+            if kind.endswith("Gateway"):
+                states[element_id] = {"state": "waiting", "wait": _GATEWAY_WAITS.get(kind, _JOIN_WAIT)}
+            else:
+                states[element_id] = {"state": "active"}
+    return states
 
 
 def element_states(row: Instance, graph: Graph, facts: Facts, foreign: frozenset[str] = frozenset(),
-                   *, caller: bool = True) -> dict[str, dict[str, Any]]:
-    """{element id: {"state", ...}} from tasks, waits, incidents and events (latest wins per source).
+                   *, caller: bool = True, found: Trail | None = None) -> dict[str, dict[str, Any]]:
+    """{element id: {"state", ...}} from the engine's trail, tasks, waits, incidents and events (latest
+    wins per source).
 
     `foreign` names the other processes of the deployment: their tasks (and those tasks' events) are
     not this graph's even where element ids repeat across files. `caller` is False for a called process.
+    `found` is the graph's engine trail (None for an instance older than engine_steps).
     """
     now = utcnow()
-    states: dict[str, dict[str, Any]] = {}
+    states: dict[str, dict[str, Any]] = _trail_states(row, found) if found is not None else {}
     tasks = [t for t in facts.tasks if t.process_id not in foreign]
     elsewhere = {t.id for t in facts.tasks if t.process_id in foreign}
     events = [ev for ev in facts.events if ev.task_id not in elsewhere]
@@ -159,7 +199,7 @@ def element_states(row: Instance, graph: Graph, facts: Facts, foreign: frozenset
             states[ev.element_id] = {"state": "completed"}
     started = any(ev.kind == "instance_started" for ev in events) if caller else (
         any(i in graph.kinds for i in states) or any(t.element_id in graph.kinds for t in tasks))
-    if started:
+    if started and found is None:  # (the trail names the start event that was taken)
         starts = graph.start_events
         none_starts = [s for s in starts if s in states or len(starts) == 1]
         for start in none_starts or starts[:1]:
@@ -194,7 +234,10 @@ def element_states(row: Instance, graph: Graph, facts: Facts, foreign: frozenset
 
 
 def flows_taken(graph: Graph, states: dict[str, dict[str, Any]], status: str) -> tuple[list[str], set[str]]:
-    """Flows between reached elements, and the silent elements on the only path joining two of them."""
+    """Flows between reached elements, and the silent elements on the only path joining two of them.
+
+    Only for instances older than engine_steps (see the module docstring): a guess that never crosses
+    a fork with two possible ways, so it leaves gaps rather than drawing a path not taken."""
     reached = {i for i in states if i in graph.kinds}
     taken: set[str] = set()
     passed: set[str] = set()
@@ -245,7 +288,8 @@ def _call_states(row: Instance, graph: Graph, facts: Facts, states: dict[str, di
             continue
         file, xml = files[called]
         inner = _graph(file, xml, called)
-        inner_states = element_states(row, inner, facts, frozenset(files) - inner.containers, caller=False)
+        inner_states = element_states(row, inner, facts, frozenset(files) - inner.containers, caller=False,
+                                      found=facts.trail(inner))
         seen = [inner_states[i]["state"] for i in inner_states if i in inner.kinds]
         if "failed" in seen:
             states[call_id] = {"state": "failed", "message": f"in the called process {called}"}
@@ -270,12 +314,18 @@ def live_diagram(row: Instance, process_id: str | None = None) -> dict[str, Any]
         graph = _graph(f"{pv.deployment_id}/{file}", xml)
         caller = True
     facts = Facts.of(row)
-    states = element_states(row, graph, facts, frozenset(files) - graph.containers, caller=caller)
+    found = facts.trail(graph)
+    foreign = frozenset(files) - graph.containers
+    states = element_states(row, graph, facts, foreign, caller=caller, found=found)
     _call_states(row, graph, facts, states, files)
-    status = row.status if caller else _called_status(row, states, graph)
-    taken, passed = flows_taken(graph, states, status)
-    for element_id in passed:
-        states.setdefault(element_id, {"state": "completed", "inferred": True})
+    if found is not None:
+        taken, passes = sorted(found.flows), found.passes
+    else:  # an instance older than engine_steps: infer the silent elements and the flows between
+        status = row.status if caller else _called_status(row, states, graph)
+        taken, passed = flows_taken(graph, states, status)
+        for element_id in passed:
+            states.setdefault(element_id, {"state": "completed", "inferred": True})
+        passes = []
     return {
         "instance_id": row.id,
         "status": row.status,
@@ -288,6 +338,7 @@ def live_diagram(row: Instance, process_id: str | None = None) -> dict[str, Any]
         "elements": states,
         "flows_taken": taken,
         "events": facts.events,
+        "passes": passes,
     }
 
 

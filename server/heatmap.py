@@ -8,7 +8,7 @@ now, and how long it took (median and 90th percentile), read from the audit even
   change whose "reached" entry names its task id to the one whose "elements" entry does — so a
   timer counts from arming to firing. A reached wait not yet completed nor left is active.
 - Sequence flows: how often each was taken, from the [source, target] pairs of engine_steps
-  mapped to flow ids through the deployed file.
+  mapped to flow ids through the deployed file (server/model_shape.py, shared with the diagram).
 
 Two streaming queries over the events of the version's most recent instances (at most `limit`):
 no workflow is ever loaded, and memory grows with the number of passes, not of events. Durations
@@ -21,15 +21,15 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from lxml import etree
 from sqlalchemy import func, select
 
+from server import model_shape
 from server.db import db
 from server.drafts import version_xml
 from server.errors import BadRequest, NotFound
+from server.model_shape import Shape, flows_taken
 from server.models import Event, Instance, ProcessVersion
 from server.steps import KIND as ENGINE_STEPS
 
@@ -42,11 +42,6 @@ BOTTLENECKS = 5
 
 _TASK_KINDS = ("task_opened", "task_completed", "task_cancelled")
 _ACTIVE_STATUSES = ("running", "error")
-_BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_NOT_ELEMENTS = {"sequenceFlow", "laneSet", "lane", "documentation", "extensionElements", "ioSpecification",
-                 "dataObject", "dataObjectReference", "dataStoreReference", "textAnnotation", "association",
-                 "property", "incoming", "outgoing", "multiInstanceLoopCharacteristics",
-                 "standardLoopCharacteristics", "dataInputAssociation", "dataOutputAssociation"}
 
 
 @dataclass
@@ -58,36 +53,6 @@ class _Tally:
     active: int = 0
     cancelled: int = 0
     durations: list[float] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What the deployed file says: element names and kinds, and each sequence flow's ends."""
-
-    names: dict[str, str]
-    kinds: dict[str, str]
-    flows: dict[tuple[str, str], str]  # (source, target) -> flow id (the first, if several)
-
-
-@lru_cache(maxsize=64)
-def _shape(version_id: int, xml: str) -> Shape:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    root = etree.fromstring(xml.encode(), parser)
-    names: dict[str, str] = {}
-    kinds: dict[str, str] = {}
-    flows: dict[tuple[str, str], str] = {}
-    containers = [f"{{{_BPMN_NS}}}{name}" for name in ("process", "subProcess", "transaction")]
-    for container in root.iter(*containers):
-        for node in container.iterchildren(f"{{{_BPMN_NS}}}*"):
-            element_id, tag = node.get("id"), etree.QName(node.tag).localname
-            if not element_id:
-                continue
-            if tag == "sequenceFlow":
-                flows.setdefault((node.get("sourceRef") or "", node.get("targetRef") or ""), element_id)
-            elif tag not in _NOT_ELEMENTS:
-                kinds[element_id] = tag
-                names[element_id] = (node.get("name") or "").strip()
-    return Shape(names, kinds, flows)
 
 
 def percentile(ordered: list[float], q: float) -> float:
@@ -171,8 +136,8 @@ def _engine_steps(ids: list[int], live: dict[int, bool], tallies: dict[str, _Tal
         for task_id in data.get("left") or ():
             if (began := waiting.pop(task_id, None)) is not None:
                 tallies[began[0]].cancelled += 1
-        for source, target in data.get("flows") or ():
-            flows[(source, target)] += 1
+        for flow in flows_taken(data.get("flows") or ()):
+            flows[(flow.source, flow.target)] += 1
     for element_id, _, instance_id in waiting.values():
         if live.get(instance_id):
             tallies[element_id].active += 1
@@ -202,11 +167,11 @@ def heatmap(version: ProcessVersion, limit: int = DEFAULT_LIMIT) -> dict[str, An
     _user_tasks(ids, live, tallies)
     _engine_steps(ids, live, tallies, pairs)
     xml = version_xml(version)
-    shape = _shape(version.id, xml)
+    shape = model_shape.shape(("version", version.id), xml)
     elements = [_figures(element_id, tally, shape) for element_id, tally in sorted(tallies.items())]
     flows = [
-        {"id": shape.flows[pair], "source": pair[0], "target": pair[1], "count": count}
-        for pair, count in sorted(pairs.items()) if pair in shape.flows
+        {"id": flow_id, "source": pair[0], "target": pair[1], "count": count}
+        for pair, count in sorted(pairs.items()) if (flow_id := shape.flow_id(*pair)) is not None
     ]
     slow = [e for e in elements if e["p90_s"]]
     slow.sort(key=lambda e: (-e["p90_s"], -e["median_s"], e["id"]))

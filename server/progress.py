@@ -18,6 +18,8 @@ from sqlalchemy import select
 import bpmn
 from bpmn.ahead import Attachment, Step, ahead, attachments
 from server import sla_state
+from server.audit import erased_marker
+from server.audit_words import actor_words, erased_text
 from server.clock import iso, utcnow
 from server.db import db
 from server.definitions import definition_for
@@ -198,11 +200,17 @@ def _incident_blocker(incident: Incident) -> dict[str, Any]:
 
 
 def timeline_json(events: list[Event]) -> list[dict[str, Any]]:
-    return [
-        {"at": iso(ev.at), "kind": ev.kind, "element_id": ev.element_id, "name": ev.name,
-         "actor": ev.actor or "engine"}
-        for ev in events
-    ]
+    """The case's events in order; "erased" (only where it applies) says who erased an event's
+    personal data and when."""
+    timeline = []
+    for ev in events:
+        entry = {"at": iso(ev.at), "kind": ev.kind, "element_id": ev.element_id, "name": ev.name,
+                 "actor": actor_words(ev.actor) or "engine"}
+        marker = erased_marker(ev.data)
+        if marker is not None:
+            entry["erased"] = erased_text(marker)
+        timeline.append(entry)
+    return timeline
 
 
 def progress(row: Instance, viewer: User, now: datetime | None = None) -> dict[str, Any]:
@@ -211,7 +219,7 @@ def progress(row: Instance, viewer: User, now: datetime | None = None) -> dict[s
     running = row.status == "running"
     open_tasks = select(Task).where(Task.instance_id == row.id, Task.state == "open")
     tasks = list(db.session.scalars(open_tasks.order_by(Task.created_at, Task.id))) if running else []
-    events = list(db.session.scalars(  # (engine_steps are for heatmaps, not a case's story)
+    events = list(db.session.scalars(  # (engine_steps are for the diagram and heatmaps, not the story)
         select(Event).where(Event.instance_id == row.id, Event.kind != ENGINE_STEPS).order_by(Event.seq)))
     incidents = open_for_instance(row.id) if row.status in ("running", "error") else []
     hooks = boundary_timers(row.process_version)

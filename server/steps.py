@@ -15,7 +15,11 @@ something, so heatmaps (server/heatmap.py) can count and time every element from
 - reached: waits that began in this change (timers, messages, service tasks, joins, errors);
 - left: task ids of waits that began earlier and were abandoned here (cancelled, never completed);
 - flows: the sequence flows taken, as [source element, target element] (the engine keeps no flow
-  ids; server/heatmap.py maps pairs to flow ids from the deployed file).
+  ids; server/model_shape.py maps pairs to flow ids from the deployed file).
+
+An element or flow in a called process or an embedded subprocess also names it: "process" on an
+entry, a third item on a flow ([source, target, process]); the instance's own process names none.
+The live diagram (server/diagram.py) reads these events as the exact path an instance took.
 
 Empty lists are left out, and a change in which the engine did nothing records no event. One row
 per change, not per element: completions per second matter more than a row per gateway.
@@ -38,6 +42,8 @@ def _step(step: bpmn.Step) -> dict[str, str]:
     entry = {"id": step.element_id, "type": step.kind}
     if step.task_id is not None:
         entry["task"] = step.task_id
+    if step.process is not None:
+        entry["process"] = step.process
     return entry
 
 

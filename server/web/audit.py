@@ -18,7 +18,9 @@ from server import audit, audit_erasure, auth
 from server.clock import iso
 from server.db import db
 from server.errors import BadRequest, Forbidden
+from server.model_shape import version_shape
 from server.models import Event, Instance, User
+from server.steps import KIND as ENGINE_STEPS
 from server.web import web
 from server.web.describe import happening
 from server.web.instances import visible_instance
@@ -182,10 +184,12 @@ def _page(
         {e for e in db.session.scalars(every.with_only_columns(Event.element_id).distinct()) if e}
     )
     report = audit.verify(row.id) if request.args.get("verify") == "1" else None
+    # Element names for the engine's steps ("Engine passed: Check amount → Approve (gateway)").
+    names = version_shape(row.process_version).names if any(e.kind == ENGINE_STEPS for e in events) else {}
     return render_template(
         "audit.html",
         instance=row,
-        events=[(e, happening(e), audit.erased_marker(e.data)) for e in events],
+        events=[(e, happening(e, names), audit.erased_marker(e.data)) for e in events],
         filters=chosen,
         kinds=kinds,
         elements=elements,

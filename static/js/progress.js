@@ -105,7 +105,9 @@
     var list = el('ol', 'plain small');
     p.timeline.forEach(function (t) {
       var what = t.name || t.element_id;
-      list.appendChild(el('li', null, at(t.at) + ' · ' + words(t.kind) + (what ? ' “' + what + '”' : '') + ' · ' + t.actor));
+      var item = el('li', null, at(t.at) + ' · ' + words(t.kind) + (what ? ' “' + what + '”' : '') + ' · ' + t.actor);
+      if (t.erased) { item.appendChild(el('span', 'muted', ' · ' + t.erased)); }
+      list.appendChild(item);
     });
     part.appendChild(list);
     return part;

@@ -171,7 +171,9 @@ function start() {
     for (const event of events) {
       const item = el('li', 'diagram-event');
       item.append(el('span', 'strong', event.title));
-      item.append(el('span', 'muted small', ` · ${event.actor} · ${when(event.at)}`));
+      // An element's earlier engine passes come summed up ("37 earlier passes"), from first to last.
+      const span = event.until ? `${when(event.at)} – ${when(event.until)}` : when(event.at);
+      item.append(el('span', 'muted small', ` · ${event.actor} · ${span}`));
       list.append(item);
     }
     historyNode.append(list);

@@ -84,3 +84,13 @@ def test_a_join_waits_from_the_first_branch_until_it_fires() -> None:
     assert steps.completed[0] == bpmn.Step("join", "ParallelGateway", waiting.task_id)
     assert ids(steps.completed) == ["join", "merge", "end"] and steps.left == []
     assert instance.status == "completed"
+
+
+def test_steps_in_a_called_process_name_it() -> None:
+    bundle = bundle_of("caller.bpmn", "callee.bpmn")
+    steps = bpmn.Instance.start(bundle.definition("caller"), {}).engine_steps()
+    assert steps.completed == [bpmn.Step("StartEvent_1", "StartEvent"),
+                               bpmn.Step("StartEvent_c", "StartEvent", None, "callee")]
+    [call] = steps.reached
+    assert (call.element_id, call.process) == ("Call", None)  # the call activity is the caller's
+    assert steps.flows == [("StartEvent_1", "Call"), ("StartEvent_c", "Inner", "callee")]

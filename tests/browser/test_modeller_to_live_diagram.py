@@ -121,7 +121,7 @@ def test_model_save_fix_deploy_and_follow_the_instance_live(app: Flask, api: Api
         }""",
         timeout=15_000,
     )
-    for element in ("score", "f2", "f3"):  # passed without a trace, on the only path: inferred
+    for element in ("score", "f2", "f3"):  # passed by the engine: its engine_steps name them
         assert re.search(r"baton-(completed|taken)", _classes(page, element)), element
 
     # Clicking an element lists its history in this instance.

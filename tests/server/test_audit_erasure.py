@@ -392,7 +392,7 @@ def test_erasing_on_the_page_reviews_first(app: Flask, api: Api, browser: Browse
     assert "Erased personal data from 1 instance:" in said and "The chain is intact." in said
     assert "3 of them had personal data erased" in said
     assert CLERK not in done.get_data(as_text=True).split("<tbody>", 1)[1]
-    assert "Erased by admin@test.example" in said
+    assert "by admin@test.example (record #" in said and "Erased on " in said
 
     empty = browser.post(
         f"/instances/{iid}/audit/erase", {"scope": "person", "email": CLERK, "reason": "again"}
