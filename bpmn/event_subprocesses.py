@@ -43,6 +43,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import EventSubprocess
 from SpiffWorkflow.bpmn.util.event import EventManager
@@ -51,6 +52,7 @@ from SpiffWorkflow.spiff.parser.task_spec import SubWorkflowParser
 from SpiffWorkflow.spiff.specs.defaults import EventSubprocess as SpiffEventSubprocess
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
+from . import boundary_events, code_events
 from .errors import Problem
 from .metadata import BPMN_NS
 from .xmlsafe import line
@@ -300,31 +302,28 @@ def _on_ready_hook(self: Any, my_task: Any) -> None:
 def _catchers(manager: EventManager, event: Any) -> list[Any]:
     """Where an error or escalation thrown in `event.target` is caught: scope by scope outwards.
 
-    In the scope it is thrown in, an event subprocess comes first; further out, the boundary events
-    of the enclosing activity (tasks of that scope) come before the scope's event subprocesses.
+    In the scope it is thrown in, its event subprocesses; further out, the boundary events of the
+    enclosing activity (the subprocess or call activity it was thrown in) come before that scope's
+    event subprocesses. Never the boundary events of another activity (bpmn/code_events.py).
     """
-    level, first = event.target, True
+    level, came_from = event.target, None
     while level is not None:
-        inside = [t for t in manager.tasks.values()
-                  if t.workflow is level and not isinstance(t.task_spec, StartEvent)
-                  and t.task_spec.event_definition.catches(t, event)]
+        if came_from is not None and came_from.parent is not None:
+            boundaries = [t for t in came_from.parent.children
+                          if isinstance(t.task_spec, BoundaryEvent) and t.id in manager.tasks
+                          and t.task_spec.catches(t, event)]
+            if boundaries:
+                return boundaries
         esps = [t for t in listeners(level) if t.task_spec.event_definition.catches(t, event)]
-        for group in ((esps, inside) if first else (inside, esps)):
-            if group:
-                return group
-        level, first = level.parent_workflow, False
+        if esps:
+            return esps
+        came_from, level = _parent_task(level), level.parent_workflow
     return []
 
 
 def _catch(self: EventManager, event: Any, internal: bool = True) -> int:
     if event.target is not None and isinstance(event.event_definition, CodeEventDefinition):
-        tasks = _catchers(self, event)
-        if not tasks:  # nothing in any enclosing scope: like SpiffWorkflow, anything else waiting
-            event.target = None
-            tasks = [t for t in self.tasks.values() if t.task_spec.catches(t, event)
-                     and not (isinstance(t.task_spec, StartEvent) and _event_subprocess_of(t))]
-            if not tasks and internal:
-                self.workflow.bpmn_events.append(event)
+        tasks = _catchers(self, event)  # none: nothing changes (Camunda: an uncaught escalation is ignored)
         for task in tasks:
             task.task_spec.catch(task, event)
             task.task_spec._update(task)
@@ -355,7 +354,10 @@ def _end_run(self: Any, my_task: Any) -> Any:
 
 
 def install() -> None:
-    """Hook Baton's event subprocess behaviour into SpiffWorkflow (idempotent)."""
+    """Hook Baton's event subprocess behaviour into SpiffWorkflow (idempotent), with the scoping of
+    thrown errors and escalations and the re-arming of non-interrupting boundary events."""
+    code_events.install()
+    boundary_events.install()
     StartEvent._on_ready_hook = _on_ready_hook
     EventManager.catch = _catch
     _EndJoin._check_threshold_unstructured = _end_check

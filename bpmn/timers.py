@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 
@@ -123,12 +124,38 @@ def following(value: dict[str, Any], due: datetime, current: datetime) -> dateti
     return step
 
 
+def _repeats(my_task: Any) -> bool:
+    """Does a cycle repeat here? On boundary events and (event subprocess) start events only."""
+    return isinstance(my_task.task_spec, BoundaryEvent | StartEvent)
+
+
 class BatonCycle(CycleTimerEventDefinition):  # type: ignore[misc]
     """timeCycle: fires every interval (or on a cron schedule), n times or forever.
 
     A cycle that fell behind (no worker ran for a while) fires once and then resumes its schedule,
-    rather than firing every missed occurrence in a burst.
+    rather than firing every missed occurrence in a burst. On an intermediate catch event (or after
+    an event-based gateway) a path passes the event once: the cycle fires once, at its first
+    occurrence, as in Camunda (SpiffWorkflow would run the rest of the path once per occurrence).
     """
+
+    def has_fired(self, my_task: Any) -> bool:
+        if _repeats(my_task) or _fired(my_task):
+            return bool(super().has_fired(my_task))
+        value = my_task._get_internal_data("event_value")
+        if value is None:
+            value = _first_value(my_task, lambda: _cycle_value(self._cycle(my_task)))
+            my_task._set_internal_data(event_value=value)
+        if parse_date(value["next"]) <= now():
+            my_task._set_internal_data(event_fired=True)
+            if not my_task.children:  # SpiffWorkflow does not predict the path after a cycle
+                for output in my_task.task_spec.outputs:
+                    child = my_task._add_child(output, TaskState.FUTURE)
+                    child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
+        return _fired(my_task)
+
+    def update_task(self, my_task: Any) -> None:
+        if _repeats(my_task):
+            super().update_task(my_task)
 
     def _cycle(self, my_task: Any) -> Cycle:
         cycle = parse_cycle(_evaluate(my_task, self.expression), now())
