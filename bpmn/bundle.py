@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 
 from . import checks, data_refs, embedded_forms, fixups, sla_checks
-from .called import Resolver, called_specs, resolvable
+from .called import Resolver, binding_problems, called_specs, pinned, resolvable
 from .definition import Definition
 from .errors import BpmnError, ModelInvalid, Problem
 from .event_subprocesses import check_event_subprocesses
@@ -234,6 +234,8 @@ def parse_bundle(files: Mapping[str, bytes], *, max_bytes: int = MAX_BYTES,
                                         f"process id {pid} is also defined in {processes[pid][0]}"))
             processes[pid] = (name, process)
     _prepare(bpmn, processes, problems, warnings, resolvable(bpmn.values(), set(processes), resolve))
+    problems.extend(binding_problems(bpmn, set(processes), resolve))
+    resolve = pinned(bpmn.values(), resolve)
     warnings.extend(embedded_forms.replace(bpmn, dmn))
     if not problems and not processes:
         problems.append(Problem(next(iter(files)), None, None, "the deployment contains no BPMN process"))

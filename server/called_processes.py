@@ -22,13 +22,16 @@ class Binder:
     def __init__(self) -> None:
         self.bound: dict[str, ProcessVersion | None] = {}
 
-    def __call__(self, process_id: str) -> bpmn.Definition | None:
-        if process_id not in self.bound:
-            self.bound[process_id] = db.session.scalars(
-                select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-                .order_by(ProcessVersion.version.desc())).first()
-        version = self.bound[process_id]
-        return None if version is None else definition_for(version)
+    def __call__(self, process_id: str, version: int | None = None) -> bpmn.Definition | None:
+        """The latest deployed version of the process, or the one numbered `version` (pinned by
+        camunda:calledElementBinding="version")."""
+        if process_id not in self.bound or version is not None:
+            query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+            if version is not None:
+                query = query.where(ProcessVersion.version == version)
+            self.bound[process_id] = db.session.scalars(query.order_by(ProcessVersion.version.desc())).first()
+        found = self.bound[process_id]
+        return None if found is None else definition_for(found)
 
     def warnings(self, bundle: bpmn.Bundle) -> list[bpmn.Problem]:
         """One note per process bound from another deployment (the first file of the bundle)."""
