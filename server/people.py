@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.clock import utcnow
@@ -141,15 +141,32 @@ def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
 
 
 def user_for_token(plain: str) -> User | None:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(plain)))
-    if token is None or token.revoked_at is not None or not token.user.active:
+    """The active user a bearer token belongs to, read with their roles and groups (one statement:
+    every API request needs all three)."""
+    roles = select(func.aggregate_strings(UserRole.role, "\n")).where(UserRole.user_id == ApiToken.user_id)
+    groups = (select(func.aggregate_strings(Group.key, "\n"))
+              .join(Membership, Membership.group_id == Group.id)
+              .where(Membership.user_id == ApiToken.user_id))
+    found = db.session.execute(
+        select(ApiToken, roles.scalar_subquery(), groups.scalar_subquery())
+        .where(ApiToken.token_hash == token_hash(plain))
+    ).first()
+    if found is None:
+        return None
+    token, role_text, group_text = found
+    if token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now  # at most once a minute: a write per request would cost throughput
         db.session.commit()
     user: User = token.user
+    user.remember_access(_split(role_text), _split(group_text))  # (after the commit, which expires it)
     return user
+
+
+def _split(text: str | None) -> set[str]:
+    return set(text.split("\n")) if text else set()
 
 
 def revoke_token(token: ApiToken) -> None:

@@ -61,6 +61,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
             return {m.group.key for m in self.memberships}
         return self._access()[1]
 
+    def remember_access(self, roles: set[str], group_keys: set[str]) -> None:
+        """Roles and group keys read together with the user (server.people.user_for_token)."""
+        self.__dict__["_baton_access"] = (roles, group_keys)
+
     def _access(self) -> tuple[set[str], set[str]]:
         """Roles and group keys in ONE statement (every API request asks for both), kept per session.
 
