@@ -3,8 +3,8 @@
 A pure walk over the parsed spec's sequence flows, forward from the elements a case is at now. At an
 exclusive, inclusive or event-based gateway the default flow (else the first) is the likely one and
 the others are alternatives; everything behind a boundary event of a current element is an
-alternative too. The walk stops at end events (an end event of an embedded or called process goes on
-after the activity that runs it), and visits each element once.
+alternative too. The walk stops at end events and implicit ends (those of an embedded or called
+process go on after the activity that runs it), and visits each element once.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _default_output(spec: Any) -> str | None:
 
 def _next(spec: Any, callers: dict[str, list[Any]]) -> list[tuple[Any, bool]]:
     """The specs after `spec`, each with whether taking it is the likely choice."""
-    if _kind(spec) == "EndEvent":
+    if _kind(spec) in ("EndEvent", "_EndJoin"):  # the join: after an implicit end (bpmn/implicit_end.py)
         process_name = getattr(getattr(spec, "_wf_spec", None), "name", None)
         after = [o for caller in callers.get(str(process_name), []) for o in caller.outputs]
         return [(o, True) for o in after]

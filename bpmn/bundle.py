@@ -19,6 +19,7 @@ from .called import Resolver, binding_problems, called_specs, pinned, resolvable
 from .definition import Definition
 from .errors import BpmnError, ModelInvalid, Problem
 from .event_subprocesses import check_event_subprocesses
+from .implicit_end import gateways_without_outgoing
 from .messages import message_starts
 from .metadata import BPMN_NS, process_metadata
 from .parser import BatonParser
@@ -135,7 +136,7 @@ def _prepare(bpmn: dict[str, etree._Element], processes: dict[str, tuple[str, et
         checks.reserved_ids, checks.dangling_flows, data_refs.strip, checks.script_languages,
         checks.unexecuted_constructs, checks.delegate_fields,
         sla_checks.sla_settings,
-        check_event_subprocesses,
+        check_event_subprocesses, gateways_without_outgoing,
         lambda file, root: checks.call_activities(file, root, set(processes) | deployed),
     ]
     for name, root in bpmn.items():

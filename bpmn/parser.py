@@ -28,6 +28,8 @@ from .dmn.catalog import DecisionCatalog
 from .dmn.task import DecisionTask, decision_task
 from .event_parsers import BatonEndEventParser
 from .event_subprocesses import BatonStartEventParser, BatonSubWorkflowParser
+from .implicit_end import ImplicitEnd
+from .implicit_end import install as _install_implicit_end
 from .metadata import CAMUNDA_NS, NSMAP, task_metadata
 from .specs import ConnectorServiceTask, ExternalServiceTask
 from .xmlsafe import elements
@@ -63,7 +65,7 @@ class _Extensions:
         return extensions
 
 
-class BusinessRuleTaskParser(_Extensions, SpiffBusinessRuleTaskParser):  # type: ignore[misc]
+class BusinessRuleTaskParser(_Extensions, ImplicitEnd, SpiffBusinessRuleTaskParser):  # type: ignore[misc]
     """A businessRuleTask naming its decision the SpiffArena way or the Camunda way."""
 
     @staticmethod
@@ -81,7 +83,7 @@ class BusinessRuleTaskParser(_Extensions, SpiffBusinessRuleTaskParser):  # type:
         return decision_task(self, decision_ref)  # Baton's decision engine (bpmn/dmn), not SpiffWorkflow's
 
 
-class ServiceTaskParser(_Extensions, SpiffTaskParser):  # type: ignore[misc]
+class ServiceTaskParser(_Extensions, ImplicitEnd, SpiffTaskParser):  # type: ignore[misc]
     """Service tasks park in STARTED: a SpiffArena operator keeps its parameters for the connector."""
 
     def create_task(self) -> Any:
@@ -101,7 +103,8 @@ class ServiceTaskParser(_Extensions, SpiffTaskParser):  # type: ignore[misc]
 
 
 def _with_extensions(parser_class: type) -> type:
-    return type(f"Baton{parser_class.__name__}", (_Extensions, parser_class), {})
+    # ImplicitEnd: an element without outgoing flows ends its path (bpmn/implicit_end.py)
+    return type(f"Baton{parser_class.__name__}", (_Extensions, ImplicitEnd, parser_class), {})
 
 
 def _parser_classes() -> dict[str, tuple[type, type]]:
@@ -120,6 +123,9 @@ def _parser_classes() -> dict[str, tuple[type, type]]:
     classes[full_tag("businessRuleTask")] = (BusinessRuleTaskParser, DecisionTask)
     classes[full_tag("serviceTask")] = (ServiceTaskParser, ExternalServiceTask)
     return classes
+
+
+_install_implicit_end()  # embedded subprocesses need no end event (bpmn/implicit_end.py)
 
 
 class BatonProcessParser(SpiffProcessParser):  # type: ignore[misc]
