@@ -15,7 +15,8 @@ from server.projection import form_json
 from server.sla_state import sla_json, state_of
 
 
-def task_json(task: Task) -> dict[str, Any]:
+def task_json(task: Any) -> dict[str, Any]:
+    """A task as the API shows it, from a Task or a plain row of the tasks table."""
     return {
         "id": task.id,
         "instance_id": task.instance_id,
@@ -50,13 +51,14 @@ def _instructions(task: Task) -> dict[str, Any]:
     return found.to_dict()
 
 
-def instance_json(row: Instance, open_tasks: list[Task] | None = None) -> dict[str, Any]:
-    if open_tasks is None:
+def instance_json(row: Instance, open_tasks: list[Any] | None = None) -> dict[str, Any]:
+    if open_tasks is None:  # plain rows: task_json reads only columns
+        tasks = Task.__table__
         open_tasks = list(
-            db.session.scalars(
-                select(Task)
-                .where(Task.instance_id == row.id, Task.state == "open")
-                .order_by(Task.created_at, Task.id)
+            db.session.connection().execute(
+                select(tasks)
+                .where(tasks.c.instance_id == row.id, tasks.c.state == "open")
+                .order_by(tasks.c.created_at, tasks.c.id)
             )
         )
     return {
