@@ -313,12 +313,18 @@ def _catchers(manager: EventManager, event: Any) -> list[Any]:
                           if isinstance(t.task_spec, BoundaryEvent) and t.id in manager.tasks
                           and t.task_spec.catches(t, event)]
             if boundaries:
-                return boundaries
+                return _naming_the_code(boundaries)
         esps = [t for t in listeners(level) if t.task_spec.event_definition.catches(t, event)]
         if esps:
-            return esps
+            return _naming_the_code(esps)
         came_from, level = _parent_task(level), level.parent_workflow
     return []
+
+
+def _naming_the_code(catchers: list[Any]) -> list[Any]:
+    """Those naming the thrown code win over catch-alls (no errorRef/escalationRef) of the same scope."""
+    named = [t for t in catchers if t.task_spec.event_definition.code]
+    return named or catchers
 
 
 def _catch(self: EventManager, event: Any, internal: bool = True) -> int:

@@ -160,6 +160,10 @@ def refresh_timers(workflow: BpmnWorkflow) -> None:
             continue
         try:
             task.task_spec._update(task)
+            if task.has_state(TaskState.WAITING) and task._get_internal_data("event_fired"):
+                # A cycle's last occurrence marks the event done only after its check: without a
+                # second look it would wait, due never, until another step happened to pass by.
+                task.task_spec._update(task)
         except Exception as exc:  # e.g. a timer expression that does not evaluate
             record_failure(task, exc)
 
