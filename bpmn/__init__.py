@@ -36,8 +36,8 @@ ScriptFailure = Failure
 """The contract's name for what `Instance.failures()` returns."""
 
 _install_join_merge()
-_install_io_mapping()
 _install_event_subprocesses()
+_install_io_mapping()
 _install_multi_instance()
 
 __all__ = [
