@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 
 from . import checks, data_refs, embedded_forms, fixups, sla_checks
-from .called import Resolver, binding_problems, called_specs, pinned, resolvable
+from .called import Resolver, binding_problems, called_specs, pinned, pinned_ids, resolvable
 from .definition import Definition
 from .errors import BpmnError, ModelInvalid, Problem
 from .event_subprocesses import check_event_subprocesses
@@ -173,10 +173,12 @@ def _parse(roots: dict[str, etree._Element], bpmn: dict[str, etree._Element], dm
         file = processes[pid][0]
         try:
             spec = parser.get_spec(pid)
-            subprocess_specs = called_specs(parser, pid, resolve)
+            external: set[str] = set()
+            subprocess_specs = called_specs(parser, pid, resolve, external)
             for each in (spec, *subprocess_specs.values()):
                 use_baton_timers(each)
-            definitions[pid] = Definition(spec, subprocess_specs)
+            rebound_at_start = frozenset(external - pinned_ids(bpmn.values()))  # (pinned ones stay)
+            definitions[pid] = Definition(spec, subprocess_specs, rebound_at_start)
         except ValidationException as exc:
             problems.append(from_validation_exception(exc, roots, file))
         except Exception as exc:  # a parser bug must become a problem, never a traceback

@@ -1,17 +1,17 @@
-"""Call activities that call a process of another deployment: bound when this deployment is parsed.
+"""Call activities that call a process of another deployment.
 
 A call activity names its process by id (`calledElement`). A process of the same deployment wins;
 otherwise the caller of `parse_bundle` may resolve the id to an already deployed Definition (the
 server hands over the latest deployed version). That Definition's specs are copied into the
-calling process's Definition, so the binding is made at DEPLOY time and stays as it was: instances
-of this deployment keep calling that version even after the called process is deployed again
-(redeploy the caller to pick the new version up). An id that resolves nowhere is a deploy problem
+calling process's Definition and its id recorded in `Definition.external`: the server rebinds those
+to the then latest version whenever an instance STARTS (server/definitions.py `latest_called`), and
+the instance keeps the versions it started with. An id that resolves nowhere is a deploy problem
 naming the call activity's file, line and element.
 
-Camunda's `camunda:calledElementBinding` is honoured as far as a deploy-time binding can:
-"latest" (the default) as above; "deployment" requires the called process in this deployment;
-"version" with a literal `camunda:calledElementVersion` binds that deployed version; "versionTag"
-(Baton keeps no version tags) and two pins of one process to different versions are deploy problems.
+Camunda's `camunda:calledElementBinding`: "latest" (the default) as above; "deployment" requires
+the called process in this deployment; "version" with a literal `camunda:calledElementVersion` binds
+that deployed version for good (not rebound at start); "versionTag" (Baton keeps no version tags) and
+two pins of one process to different versions are deploy problems.
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ def resolvable(roots: Iterable[etree._Element], local: set[str], resolve: Resolv
     return {pid for pid in called_ids(roots) - local if "{" not in pid and resolve(pid) is not None}
 
 
-def called_specs(parser: Any, process_id: str, resolve: Resolver | None) -> dict[str, Any]:
-    """Every subprocess and called process spec `process_id` needs, deployed ones included."""
+def called_specs(parser: Any, process_id: str, resolve: Resolver | None,
+                 external: set[str] | None = None) -> dict[str, Any]:
+    """Every subprocess and called process spec `process_id` needs, deployed ones included (their
+    ids are added to `external`)."""
     used: dict[str, Any] = {}
     pending = [parser.get_spec(process_id)]
     while pending:
@@ -64,6 +66,8 @@ def called_specs(parser: Any, process_id: str, resolve: Resolver | None) -> dict
                 used[task_spec.spec] = parser.get_spec(task_spec.spec)
                 continue
             used[task_spec.spec] = deployed.spec
+            if external is not None:
+                external.add(task_spec.spec)
             for name, sub_spec in deployed.subprocess_specs.items():
                 used.setdefault(name, sub_spec)
     return used
@@ -119,6 +123,11 @@ def binding_problems(bpmn: dict[str, etree._Element], local: set[str], resolve: 
             if message:
                 problems.append(Problem(file, line(call), call.get("id"), message))
     return problems
+
+
+def pinned_ids(roots: Iterable[etree._Element]) -> set[str]:
+    """The processes some call activity pins to a version (never rebound when an instance starts)."""
+    return set(_pins(roots))
 
 
 def pinned(roots: Iterable[etree._Element], resolve: Resolver | None) -> Resolver | None:

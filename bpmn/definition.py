@@ -20,13 +20,31 @@ class Definition:
     deployment; the server keeps them in memory and stores `to_dict()` once per deployment.
     """
 
-    __slots__ = ("spec", "subprocess_specs")
+    __slots__ = ("external", "spec", "subprocess_specs")
 
-    def __init__(self, spec: Any, subprocess_specs: dict[str, Any]) -> None:
+    def __init__(self, spec: Any, subprocess_specs: dict[str, Any],
+                 external: frozenset[str] = frozenset()) -> None:
         self.spec = spec
         self.subprocess_specs = subprocess_specs
+        # Processes its call activities call from OTHER deployments (bpmn/called.py): the server
+        # binds their latest version when an instance starts (see `rebind`).
+        self.external = external
         for each in (spec, *subprocess_specs.values()):
             listen_from_the_start(each)  # event subprocesses listen while their scope runs
+
+    def rebind(self, called: dict[str, Definition]) -> Definition:
+        """This definition with the processes of other deployments it calls replaced by `called`
+        (process id -> that process's Definition, e.g. its latest deployed version)."""
+        specs = dict(self.subprocess_specs)
+        for process_id, definition in called.items():
+            if process_id in self.external:
+                specs[process_id] = definition.spec
+                # what that version calls in turn (a process id names one process in Baton)
+                specs.update((name, sub) for name, sub in definition.subprocess_specs.items()
+                             if name != self.process_id)
+        rebound = object.__new__(Definition)  # the specs are prepared already (listen_from_the_start)
+        rebound.spec, rebound.subprocess_specs, rebound.external = self.spec, specs, self.external
+        return rebound
 
     @property
     def process_id(self) -> str:
@@ -51,6 +69,7 @@ class Definition:
             "process_id": self.process_id,
             "spec": spec_to_dict(self.spec),
             "subprocess_specs": {name: spec_to_dict(spec) for name, spec in self.subprocess_specs.items()},
+            "external": sorted(self.external),
         }
 
     @classmethod
@@ -61,6 +80,7 @@ class Definition:
         return cls(
             spec_from_dict(dct["spec"]),
             {name: spec_from_dict(spec) for name, spec in dct["subprocess_specs"].items()},
+            frozenset(dct.get("external", ())),
         )
 
     def __repr__(self) -> str:

@@ -1,9 +1,10 @@
-"""Binding call activities to processes deployed before (see bpmn/called.py): the latest version, now.
+"""Call activities to processes deployed before (see bpmn/called.py): their latest version.
 
-The binding is made when the CALLING model is deployed: its stored definition carries a copy of the
-called process's latest deployed version, and its instances keep calling that version. Deploying
-the called process again changes nothing for them; redeploy the caller to bind the new version.
-The deployment's warnings say which version each call activity was bound to.
+When the CALLING model is deployed, its stored definition takes a copy of the called process's
+latest deployed version (the deployment must be able to run as it stands); each instance then binds
+the latest version as of its START (server/definitions.py `latest_called`, kept in
+`instances.called_versions`) and keeps it to its end. A version pinned by
+camunda:calledElementBinding="version" stays pinned. The deployment's warnings say what was bound.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ class Binder:
 
     def __init__(self) -> None:
         self.bound: dict[str, ProcessVersion | None] = {}
+        self.pinned: set[str] = set()
 
     def __call__(self, process_id: str, version: int | None = None) -> bpmn.Definition | None:
         """The latest deployed version of the process, or the one numbered `version` (pinned by
         camunda:calledElementBinding="version")."""
+        if version is not None:
+            self.pinned.add(process_id)
         if process_id not in self.bound or version is not None:
             query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
             if version is not None:
@@ -40,7 +44,9 @@ class Binder:
         return [
             bpmn.Problem(file, None, process_id,
                          f"call activities calling '{process_id}' run its version {version.version} "
-                         f"(deployed before, bound now); deploy this model again to bind a newer one",
+                         "(pinned by camunda:calledElementVersion)" if process_id in self.pinned else
+                         f"call activities calling '{process_id}' run its latest deployed version as of "
+                         f"each instance's start (now its version {version.version})",
                          severity="warning")
             for process_id, version in sorted(self.bound.items())
             if version is not None and process_id not in local

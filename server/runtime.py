@@ -31,7 +31,7 @@ from server.audit import PendingEvent
 from server.clock import iso, utcnow
 from server.config import LOCK_RETRIES
 from server.db import db
-from server.definitions import definition_for
+from server.definitions import definition_for, latest_called
 from server.errors import Busy, Forbidden, InvalidInput, NotFound, TaskNotOpen, TaskTaken
 from server.models import Incident, Instance, ProcessVersion, Task, TaskAccess, User, Watcher
 
@@ -206,7 +206,8 @@ def load_workflow(row: Instance, state: str | None = None) -> bpmn.Instance:
     """The instance's workflow, from `state` when the caller read it with the row (same version)."""
     if state is None:
         state = db.session.scalar(select(Instance.state).where(Instance.id == row.id))
-    return bpmn.Instance.load(definition_for(row.process_version), json.loads(state or "{}"))
+    definition = definition_for(row.process_version, row.called_versions)
+    return bpmn.Instance.load(definition, json.loads(state or "{}"))
 
 
 def advance_safely(change: Change, action: Callable[[], None]) -> dict[str, Any]:
@@ -245,7 +246,9 @@ def start_instance(
     `start_message` the message of the message start event it starts at (server/messages.py);
     `in_transaction(change)` runs inside the same transaction, before the engine does.
     """
-    definition = definition_for(version)
+    # Call activities to processes of other deployments call their latest version as of now.
+    called = latest_called(definition_for(version))
+    definition = definition_for(version, called)
     if definition.initiator:  # camunda:initiator: the start event names a variable for the starter
         variables = {**variables, definition.initiator: actor.email}
     now = utcnow()
@@ -258,6 +261,7 @@ def start_instance(
         state="{}",
         data=dict(variables),
         started_by_id=actor.id,
+        called_versions=called,
         started_at=now,
         updated_at=now,
         event_seq=0,

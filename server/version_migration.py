@@ -55,7 +55,8 @@ def plan(instance_id: int, actor: User, to_version: int | None = None) -> dict[s
     """The dry run: what moving the instance would do (`possible`, `reasons`, each element); no writes."""
     row = _running(instance_id, actor)
     target = target_version(row, to_version)
-    found = plan_migration(runtime.load_workflow(row), definition_for(target), f"version {target.version}")
+    found = plan_migration(runtime.load_workflow(row), definition_for(target, row.called_versions),
+                           f"version {target.version}")
     return _plan_json(row, target, found, dry_run=True)
 
 
@@ -72,7 +73,8 @@ def migrate_instance(instance_id: int, actor: User, to_version: int | None = Non
         target = target_version(row, to_version)
         change = runtime.Change(row=row)
         try:
-            moved, found = migrate(runtime.load_workflow(row), definition_for(target),
+            # (the processes of other deployments it calls stay the versions bound when it started)
+            moved, found = migrate(runtime.load_workflow(row), definition_for(target, row.called_versions),
                                    f"version {target.version}")
         except MigrationRefused as exc:
             refused = _plan_json(row, target, exc.plan, dry_run=False)

@@ -28,6 +28,9 @@ class Instance(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), nullable=False)
+    # {process id: process_versions.id} of the processes of OTHER deployments its call activities
+    # call, bound when it started (the latest then); None: as bound when its own version was deployed.
+    called_versions: Mapped[dict[str, int] | None] = mapped_column(JSON)
     process_id: Mapped[str] = mapped_column(String(255), nullable=False)
     business_key: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="running")

@@ -185,15 +185,19 @@ def test_a_call_activity_binds_the_latest_deployed_version_of_another_process(ap
     assert api.deploy(ADMIN, files={"callee.bpmn": callee.replace("Inner task", "Inner task v2")
                                     .encode()}).status_code == 201
     body = deploy(api, "caller.bpmn")
-    assert any("'callee' run its version 2" in w["message"] for w in body["warnings"])
+    assert any("'callee' run its latest deployed version as of each instance's start (now its version 2)"
+               in w["message"] for w in body["warnings"])
     bound = start(api, "caller")
     assert open_names(api, bound) == ["Inner task v2"]
-    # deploying the callee again does not change the caller's binding (made at deploy time)
+    # a new version of the callee: instances started from now call it, running ones keep theirs
     assert api.deploy(ADMIN, files={"callee.bpmn": callee.replace("Inner task", "Inner task v3")
                                     .encode()}).status_code == 201
-    assert open_names(api, start(api, "caller")) == ["Inner task v2"]
+    later = start(api, "caller")
+    assert open_names(api, later) == ["Inner task v3"]
     complete(api, bound, "Inner task v2")
     assert instance(api, bound)["status"] == "completed"
+    complete(api, later, "Inner task v3")
+    assert instance(api, later)["status"] == "completed"
 
 
 def test_a_call_activity_to_a_process_nobody_deployed_is_rejected(api: Api) -> None:
