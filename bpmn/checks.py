@@ -162,9 +162,11 @@ def unexecuted_constructs(file: str, root: etree._Element) -> list[Problem]:
         holder = element.getparent()
         if name in _UNEXECUTED_EVENTS and element.tag == _q(name) and holder is not None:
             kind = name.removesuffix("EventDefinition")
+            watched = element.get(f"{{{CAMUNDA_NS}}}variableName")  # Camunda: the variable to watch
+            watching = f" (camunda:variableName '{watched}' is not watched either)" if watched else ""
             problems.append(Problem(file, line(holder), holder.get("id"),
                                     f"this <{local_name(holder)}> is a {kind} event; "
-                                    f"Baton does not run {_UNEXECUTED_EVENTS[name]}"))
+                                    f"Baton does not run {_UNEXECUTED_EVENTS[name]}{watching}"))
         elif element.get("isForCompensation") == "true":
             problems.append(Problem(file, line(element), element.get("id"),
                                     "this activity is a compensation handler; "

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     InclusiveGateway,
     ParallelGateway,
 )
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffSendTaskParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser as SpiffBusinessRuleTaskParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
@@ -30,7 +31,7 @@ from .event_parsers import BatonEndEventParser
 from .event_subprocesses import BatonStartEventParser, BatonSubWorkflowParser
 from .implicit_end import ImplicitEnd
 from .implicit_end import install as _install_implicit_end
-from .metadata import CAMUNDA_NS, NSMAP, task_metadata
+from .metadata import BPMN_NS, CAMUNDA_NS, NSMAP, task_metadata
 from .specs import ConnectorServiceTask, ExternalServiceTask
 from .xmlsafe import elements
 
@@ -102,6 +103,23 @@ class ServiceTaskParser(_Extensions, ImplicitEnd, SpiffTaskParser):  # type: ign
             **scripts, **self.bpmn_attributes)
 
 
+class SendTaskParser(_Extensions, ImplicitEnd, SpiffSendTaskParser):  # type: ignore[misc]
+    """A send task naming code (camunda:class, expression, delegateExpression, an external topic or a
+    camunda:connector) runs as a service task, as in Camunda; any other send task throws its message."""
+
+    def create_task(self) -> Any:
+        implementation = [self.node.get(f"{{{CAMUNDA_NS}}}{name}") for name in _SEND_TASK_CODE]
+        connector = self.node.find(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}connector")
+        if any((value or "").strip() for value in implementation) or connector is not None:
+            extensions = self.parse_extensions()
+            return ExternalServiceTask(self.spec, self.bpmn_id, prescript=extensions.get("preScript"),
+                                       postscript=extensions.get("postScript"), **self.bpmn_attributes)
+        return super().create_task()
+
+
+_SEND_TASK_CODE = ("class", "expression", "delegateExpression", "topic")
+
+
 def _with_extensions(parser_class: type) -> type:
     # ImplicitEnd: an element without outgoing flows ends its path (bpmn/implicit_end.py)
     return type(f"Baton{parser_class.__name__}", (_Extensions, ImplicitEnd, parser_class), {})
@@ -122,6 +140,7 @@ def _parser_classes() -> dict[str, tuple[type, type]]:
         classes[full_tag(tag)] = (_with_extensions(parser_class), classes[full_tag(tag)][1])
     classes[full_tag("businessRuleTask")] = (BusinessRuleTaskParser, DecisionTask)
     classes[full_tag("serviceTask")] = (ServiceTaskParser, ExternalServiceTask)
+    classes[full_tag("sendTask")] = (SendTaskParser, classes[full_tag("sendTask")][1])
     return classes
 
 
