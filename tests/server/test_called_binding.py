@@ -34,6 +34,14 @@ def open_names(api: Api, body: dict[str, Any]) -> list[str]:
     return sorted(t["name"] for t in shown["open_tasks"])
 
 
+def finish(api: Api, body: dict[str, Any]) -> None:
+    """Complete the called process's task: the call activity, then the caller, complete."""
+    shown = api.call("GET", f"/api/v1/instances/{body['id']}", ADMIN).get_json()
+    [task] = shown["open_tasks"]
+    done = api.complete(task["id"], ADMIN, {})
+    assert done.status_code == 200 and done.get_json()["status"] == "completed", done.get_json()
+
+
 def test_a_pinned_version_is_called_not_the_latest(api: Api) -> None:
     deploy_callee_versions(api, 3)
     pinned = caller('camunda:calledElementBinding="version" camunda:calledElementVersion="2"')
@@ -42,13 +50,20 @@ def test_a_pinned_version_is_called_not_the_latest(api: Api) -> None:
     assert any("its version 2" in w["message"] for w in deployed.get_json()["warnings"])
     started = api.start("caller", ADMIN).get_json()
     assert open_names(api, started) == ["Inner task v2"]
+    deploy_callee_versions(api, 1)  # a newer version (4) does not move the pin
+    pinned_later = api.start("caller", ADMIN).get_json()
+    assert open_names(api, pinned_later) == ["Inner task v2"]
+    finish(api, started)
+    finish(api, pinned_later)
 
 
 def test_latest_is_the_default_binding(api: Api) -> None:
     deploy_callee_versions(api, 2)
     assert api.deploy(ADMIN, files={"caller.bpmn": caller('camunda:calledElementBinding="latest"')}
                       ).status_code == 201
-    assert open_names(api, api.start("caller", ADMIN).get_json()) == ["Inner task v2"]
+    started = api.start("caller", ADMIN).get_json()
+    assert open_names(api, started) == ["Inner task v2"]
+    finish(api, started)
 
 
 def problem_of(api: Api, binding: str) -> dict[str, Any]:
@@ -73,4 +88,6 @@ def test_bindings_a_deploy_time_binding_cannot_honour_are_problems_by_element(ap
     together = {"caller.bpmn": caller('camunda:calledElementBinding="deployment"'),
                 "callee.bpmn": CALLEE.encode()}
     assert api.deploy(ADMIN, files=together).status_code == 201
-    assert open_names(api, api.start("caller", ADMIN).get_json()) == ["Inner task"]
+    started = api.start("caller", ADMIN).get_json()
+    assert open_names(api, started) == ["Inner task"]
+    finish(api, started)
