@@ -111,6 +111,20 @@ def task_page(
     only up to TASK_COUNT_CAP entries unless `exact`: None means "more than that".
     """
     principals = _principals(user)
+    page_ids = _visible_ids(principals, state, limit, offset)
+    # Plain rows, not ORM objects: the list only reads their columns (as Task attributes do), and
+    # building 50 tracked objects costs more than the query.
+    rows = db.session.connection().execute(select(TASKS).where(TASKS.c.id.in_(page_ids)))
+    tasks = {t.id: t for t in rows}
+    return [tasks[i] for i in page_ids if i in tasks], _count_visible(principals, state, exact)
+
+
+TASKS = Task.__table__
+
+
+def _visible_ids(principals: list[str], state: str, limit: int, offset: int) -> list[str]:
+    """Ids of the tasks behind these principals, oldest first: each principal is one ordered range of
+    `ix_task_access_principal`, read only as far as the page needs; merged and de-duplicated."""
     ranges = [
         select(TaskAccess.task_id, TaskAccess.created_at)
         .where(TaskAccess.principal == principal, TaskAccess.state == state)
@@ -120,7 +134,7 @@ def task_page(
         for principal in principals
     ]
     merged = union_all(*(select(r.c.task_id, r.c.created_at) for r in ranges)).subquery()
-    page_ids = [
+    return [
         task_id
         for task_id, _ in db.session.execute(
             select(merged.c.task_id, func.min(merged.c.created_at).label("created"))
@@ -130,14 +144,41 @@ def task_page(
             .offset(offset)
         )
     ]
-    # Plain rows, not ORM objects: the list only reads their columns (as Task attributes do), and
-    # building 50 tracked objects costs more than the query.
-    rows = db.session.connection().execute(select(TASKS).where(TASKS.c.id.in_(page_ids)))
-    tasks = {t.id: t for t in rows}
-    return [tasks[i] for i in page_ids if i in tasks], _count_visible(principals, state, exact)
 
 
-TASKS = Task.__table__
+def offered_page(user: User, limit: int, chunk: int | None = None) -> list[Task]:
+    """The Work page's group queue: unclaimed open tasks offered to the user or their groups, escalated
+    and overdue first, then at risk, then the rest, oldest first in each (as `visible_tasks(...,
+    candidate_only=True, urgent_first=True)` orders them) — without sorting the whole queue.
+
+    Only tasks with a due date can be urgent (SLA ladders, which nudge and escalate, run only for
+    those), so the urgent ones come from the due-date index; the rest from the visibility index in
+    creation order, a chunk at a time, until the page is full.
+    """
+    now = utcnow()
+    principals = _principals(user)
+    offered = exists().where(TaskAccess.task_id == Task.id, TaskAccess.principal.in_(principals),
+                             TaskAccess.state == "open")
+    found = list(db.session.scalars(
+        select(Task)
+        .where(Task.state == "open", Task.assignee.is_(None), Task.due_at.is_not(None),
+               sla_state.needs_attention(now), offered)
+        .order_by(sla_state.urgency(now), Task.created_at, Task.id)
+        .limit(limit)
+    ))
+    chunk, offset = chunk or max(4 * limit, 200), 0
+    while len(found) < limit:
+        ids = _visible_ids(principals, "open", chunk, offset)
+        if ids:
+            rows = db.session.scalars(select(Task).where(
+                Task.id.in_(ids), Task.state == "open", Task.assignee.is_(None),
+                sla_state.urgency(now) == 2))
+            by_id = {t.id: t for t in rows}
+            found.extend(by_id[i] for i in ids if i in by_id)
+        if len(ids) < chunk:
+            break
+        offset += chunk
+    return found[:limit]
 
 
 def _count_visible(principals: list[str], state: str, exact: bool) -> int | None:

@@ -27,7 +27,7 @@ def work() -> str:
         "work.html",
         mine=list(db.session.scalars(mine_query.limit(LIST_LIMIT))),
         mine_total=access.count_upto(mine_query),
-        offered=list(db.session.scalars(group_query.limit(LIST_LIMIT))),
+        offered=access.offered_page(user, LIST_LIMIT),
         offered_total=access.count_upto(group_query),
         started=list(db.session.scalars(started_query.limit(LIST_LIMIT)).unique()),
         started_total=access.count_upto(started_query),
