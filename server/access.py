@@ -181,6 +181,23 @@ def offered_page(user: User, limit: int, chunk: int | None = None) -> list[Task]
     return found[:limit]
 
 
+def offered_count(user: User) -> int:
+    """How many tasks `offered_page` draws from, counted no further than TASK_COUNT_CAP + 1 (see
+    `count_upto`): from the visibility index joined to the task rows, stopping at the cap."""
+    entries = (
+        select(TaskAccess.task_id)
+        .join(Task, Task.id == TaskAccess.task_id)
+        .where(TaskAccess.principal.in_(_principals(user)), TaskAccess.state == "open",
+               Task.state == "open", Task.assignee.is_(None))
+    )
+    # Entries first (stops at the cap); only a queue under the cap is de-duplicated (a task offered
+    # to me and to my group is one task).
+    capped = entries.limit(TASK_COUNT_CAP + 1).subquery()
+    if (db.session.scalar(select(func.count()).select_from(capped)) or 0) > TASK_COUNT_CAP:
+        return TASK_COUNT_CAP + 1
+    return int(db.session.scalar(select(func.count()).select_from(entries.distinct().subquery())) or 0)
+
+
 def _count_visible(principals: list[str], state: str, exact: bool) -> int | None:
     """Distinct tasks behind these principals; None when there are more index entries than the cap."""
     entries = select(TaskAccess.task_id).where(

@@ -19,7 +19,6 @@ LIST_LIMIT = 50  # rows per section; the Instances page has the rest
 def work() -> str:
     user = auth.user()
     mine_query = access.visible_tasks(user, mine=True, urgent_first=True)
-    group_query = access.visible_tasks(user, candidate_only=True, urgent_first=True)
     started_query = select(Instance).where(Instance.started_by_id == user.id).order_by(Instance.id.desc())
     others_query = _waiting_on_others(user)
     watched_query = _watched(user)
@@ -28,7 +27,7 @@ def work() -> str:
         mine=list(db.session.scalars(mine_query.limit(LIST_LIMIT))),
         mine_total=access.count_upto(mine_query),
         offered=access.offered_page(user, LIST_LIMIT),
-        offered_total=access.count_upto(group_query),
+        offered_total=access.offered_count(user),
         started=list(db.session.scalars(started_query.limit(LIST_LIMIT)).unique()),
         started_total=access.count_upto(started_query),
         waiting_on_others=_open_steps(list(db.session.scalars(others_query.limit(LIST_LIMIT)).unique())),

@@ -89,3 +89,21 @@ def test_someone_in_no_group_sees_an_empty_queue(api: Api, app: Flask) -> None:
         boss = db.session.scalar(select(User).where(User.email == "boss@test.example"))
         assert boss is not None
         assert access.offered_page(boss, 50, chunk=2) == []
+
+
+def test_the_queue_count_is_the_unclaimed_tasks_up_to_the_cap(api: Api, app: Flask,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import select
+
+    from server import access
+    from server.db import db
+    from server.models import User
+
+    ids = _seed(api)
+    _shape(app, ids)  # two of the twelve are claimed
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == CLERK))
+        assert user is not None
+        assert access.offered_count(user) == 10
+        monkeypatch.setattr(access, "TASK_COUNT_CAP", 4)
+        assert access.offered_count(user) == 5  # "more than 4"
