@@ -7,43 +7,15 @@ end event that closes every row of its instance."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from tests.server.test_events_api import ADMIN, complete, deploy, instance, open_names, start
+
 if TYPE_CHECKING:
     from tests.server.conftest import Api
 
-ADMIN = "admin@test.example"
-BPMN_FIXTURES = Path(__file__).parents[1] / "bpmn" / "fixtures"
-
-
-def deploy(api: Api, name: str) -> None:
-    response = api.deploy(ADMIN, files={name: (BPMN_FIXTURES / name).read_bytes()})
-    assert response.status_code == 201, response.get_json()
-
-
-def start(api: Api, process_id: str, data: dict[str, Any] | None = None, **extra: Any) -> int:
-    response = api.start(process_id, ADMIN, data, **extra)
-    assert response.status_code == 201, response.get_json()
-    return int(response.get_json()["id"])
-
-
-def instance(api: Api, instance_id: int) -> dict[str, Any]:
-    response = api.call("GET", f"/api/v1/instances/{instance_id}", ADMIN)
-    assert response.status_code == 200
-    return response.get_json()  # type: ignore[no-any-return]
-
-
-def open_names(api: Api, instance_id: int) -> list[str]:
-    return sorted(t["name"] for t in instance(api, instance_id)["open_tasks"])
-
-
-def complete(api: Api, instance_id: int, name: str, data: dict[str, Any] | None = None) -> None:
-    task = next(t for t in instance(api, instance_id)["open_tasks"] if t["name"] == name)
-    response = api.complete(task["id"], ADMIN, data or {})
-    assert response.status_code == 200, response.get_json()
 
 
 def timer_rows(api: Api, **where: Any) -> list[Any]:

@@ -11,28 +11,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import select, update
 
-from tests.server.timer_cluster import ADMIN, Cluster
+from tests.server.timer_cluster import ADMIN, Cluster, new_app
 
 pytestmark = pytest.mark.timeout(90)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Cluster]:
-    from server import create_app, db_setup, people
     from server.db import db
 
     folder = tmp_path_factory.mktemp("routing")
-    db_url = f"sqlite:///{folder / 'baton.sqlite3'}"
-    app: Flask = create_app({"DATABASE_URL": db_url, "REDIS_URL": redis_url,
-                             "INSTANCE_DIR": str(folder / "instance"), "SECRET_KEY": "test-secret",
-                             "TESTING": True, "BATON_PASSWORD_HASH": "pbkdf2:sha256:1000"})
-    db_setup.upgrade(app)
-    with app.app_context():
-        people.save_user(ADMIN, password="password-123", roles=("admin",))
-        db.session.commit()
+    app, db_url = new_app(folder, redis_url)
     cluster = Cluster(app, db_url, redis_url, folder)
     cluster.redis.flushdb()
     cluster.deploy("message_parcel.bpmn")

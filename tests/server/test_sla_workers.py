@@ -17,11 +17,10 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import Flask
 from sqlalchemy import select
 
 from server.redis_conn import free_port
-from tests.server.timer_cluster import ADMIN, Cluster
+from tests.server.timer_cluster import Cluster, new_app
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -68,17 +67,12 @@ def cluster(
     tmp_path_factory: pytest.TempPathFactory, redis_url: str, inbox: tuple[Inbox, str]
 ) -> Iterator[Cluster]:
     """An app on a SQLite file with reviewers, a legal team (with a lead) and two workers sending mail."""
-    from server import create_app, db_setup, people
+    from server import people
     from server.db import db
 
     folder = tmp_path_factory.mktemp("sla")
-    db_url = f"sqlite:///{folder / 'baton.sqlite3'}"
-    app: Flask = create_app({"DATABASE_URL": db_url, "REDIS_URL": redis_url, "SECRET_KEY": "test-secret",
-                             "INSTANCE_DIR": str(folder / "instance"), "TESTING": True,
-                             "BATON_PASSWORD_HASH": "pbkdf2:sha256:1000"})
-    db_setup.upgrade(app)
+    app, db_url = new_app(folder, redis_url)
     with app.app_context():
-        people.save_user(ADMIN, password="password-123", roles=("admin",))
         team: list[tuple[str, tuple[str, ...]]] = [
             ("rev1@test.example", ("reviewers",)), ("rev2@test.example", ("reviewers",)),
             ("lawyer@test.example", ("legal",)), ("slow@test.example", ()), ("backup@test.example", ())]

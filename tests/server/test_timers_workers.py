@@ -12,26 +12,20 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 
-from tests.server.timer_cluster import ADMIN, Cluster, lateness
+from tests.server.timer_cluster import Cluster, lateness, new_app
 
 pytestmark = pytest.mark.timeout(90)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Cluster]:
-    from server import create_app, db_setup, people
+    from server import people
     from server.db import db
 
     folder = tmp_path_factory.mktemp("timers")
-    db_url = f"sqlite:///{folder / 'baton.sqlite3'}"
-    app: Flask = create_app({"DATABASE_URL": db_url, "REDIS_URL": redis_url,
-                             "INSTANCE_DIR": str(folder / "instance"), "SECRET_KEY": "test-secret",
-                             "TESTING": True, "BATON_PASSWORD_HASH": "pbkdf2:sha256:1000"})
-    db_setup.upgrade(app)
+    app, db_url = new_app(folder, redis_url)
     with app.app_context():
-        people.save_user(ADMIN, password="password-123", roles=("admin",))
         people.save_user("clerk@test.example", password="password-123", groups=("staff",))
         db.session.commit()
     cluster = Cluster(app, db_url, redis_url, folder)

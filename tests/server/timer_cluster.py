@@ -25,6 +25,22 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ADMIN = "admin@test.example"
 
 
+def new_app(folder: Path, redis_url: str, **config: Any) -> tuple[Flask, str]:
+    """An app on a fresh SQLite file in `folder`, migrated, with the admin; and its database URL."""
+    from server import create_app, db_setup, people
+    from server.db import db
+
+    db_url = f"sqlite:///{folder / 'baton.sqlite3'}"
+    app = create_app({"DATABASE_URL": db_url, "REDIS_URL": redis_url,
+                      "INSTANCE_DIR": str(folder / "instance"), "SECRET_KEY": "test-secret",
+                      "TESTING": True, "BATON_PASSWORD_HASH": "pbkdf2:sha256:1000", **config})
+    db_setup.upgrade(app)
+    with app.app_context():
+        people.save_user(ADMIN, password="password-123", roles=("admin",))
+        db.session.commit()
+    return app, db_url
+
+
 class Cluster:
     """The app (in this process) and the worker processes the test starts on its database."""
 
