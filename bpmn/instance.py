@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from types import ModuleType
@@ -65,12 +66,27 @@ class Instance:
     loops without waiting) raises; the in-memory state must then be discarded, not saved.
     """
 
-    __slots__ = ("_baseline", "definition", "workflow")
+    __slots__ = ("_baseline", "_memo", "_settled", "definition", "workflow")
 
     def __init__(self, definition: Definition, workflow: BpmnWorkflow) -> None:
         self.definition = definition
         self.workflow = workflow
         self._baseline = Baseline()  # a new workflow: everything it does counts as engine steps
+        self._settled = 0
+        self._memo: dict[str, Any] = {}
+
+    @contextmanager
+    def settled(self) -> Iterator[None]:
+        """While the caller only reads the instance (saving it, keeping side tables in step),
+        `status` and `waiting()` walk the task tree once, not once per reader. Nothing may change
+        the workflow inside (the memo is dropped when the outermost block ends)."""
+        self._settled += 1
+        try:
+            yield
+        finally:
+            self._settled -= 1
+            if not self._settled:
+                self._memo.clear()
 
     @classmethod
     def start(cls, definition: Definition, data: Mapping[str, Any] | None = None, *,
@@ -110,6 +126,7 @@ class Instance:
     def advance(self, step_budget: int = DEFAULT_STEP_BUDGET,
                 time_budget: float = DEFAULT_TIME_BUDGET) -> None:
         """Fire due timers, then run engine steps until the instance waits (bounded by the budgets)."""
+        self._memo.clear()  # every change goes through here: nothing remembered survives it
         if not self.workflow.completed:
             advance(self.workflow, step_budget, time_budget)
 
@@ -229,10 +246,19 @@ class Instance:
 
     def cancel(self) -> None:
         """Cancel every open task; the instance ends as "cancelled"."""
+        self._memo.clear()
         self.workflow.cancel()
 
     @property
     def status(self) -> Status:
+        if self._settled:
+            found: Status | None = self._memo.get("status")
+            if found is None:
+                found = self._memo["status"] = self._status()
+            return found
+        return self._status()
+
+    def _status(self) -> Status:
         workflow = self.workflow
         if workflow.is_completed():
             return "completed" if workflow.success else "cancelled"
@@ -255,6 +281,13 @@ class Instance:
 
     def waiting(self) -> list[Wait]:
         """Timers (with due time), message and signal catch events, service tasks parked in STARTED."""
+        if self._settled:
+            if "waiting" not in self._memo:
+                self._memo["waiting"] = self._waiting()
+            return list(self._memo["waiting"])
+        return self._waiting()
+
+    def _waiting(self) -> list[Wait]:
         waits: list[Wait] = []
         for task in list(self.workflow.event_manager.tasks.values()):
             if task.has_state(TaskState.WAITING):

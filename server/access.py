@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select, union_all
+from sqlalchemy import Integer, Select, bindparam, exists, func, or_, select, union_all
 
 from server import owners, sla_state
 from server.clock import utcnow
@@ -114,36 +115,44 @@ def task_page(
     page_ids = _visible_ids(principals, state, limit, offset)
     # Plain rows, not ORM objects: the list only reads their columns (as Task attributes do), and
     # building 50 tracked objects costs more than the query.
-    rows = db.session.connection().execute(select(TASKS).where(TASKS.c.id.in_(page_ids)))
+    rows = db.session.connection().execute(_TASKS_BY_ID, {"b_ids": page_ids})
     tasks = {t.id: t for t in rows}
     return [tasks[i] for i in page_ids if i in tasks], _count_visible(principals, state, exact)
 
 
 TASKS = Task.__table__
+TASK_ACCESS = TaskAccess.__table__
+_TASKS_BY_ID = select(TASKS).where(TASKS.c.id.in_(bindparam("b_ids", expanding=True)))
 
 
 def _visible_ids(principals: list[str], state: str, limit: int, offset: int) -> list[str]:
     """Ids of the tasks behind these principals, oldest first: each principal is one ordered range of
     `ix_task_access_principal`, read only as far as the page needs; merged and de-duplicated."""
+    params: dict[str, Any] = {f"b_p{i}": principal for i, principal in enumerate(principals)}
+    params.update(b_state=state, b_upto=offset + limit, b_limit=limit, b_offset=offset)
+    return [task_id for task_id, _ in db.session.connection().execute(_visible_ids_statement(len(principals)),
+                                                                       params)]
+
+
+@functools.lru_cache(maxsize=64)
+def _visible_ids_statement(principals: int) -> Select[Any]:
+    """Built once per number of principals (building it costs more than running it)."""
     ranges = [
-        select(TaskAccess.task_id, TaskAccess.created_at)
-        .where(TaskAccess.principal == principal, TaskAccess.state == state)
-        .order_by(TaskAccess.created_at, TaskAccess.task_id)
-        .limit(offset + limit)
+        select(TASK_ACCESS.c.task_id, TASK_ACCESS.c.created_at)
+        .where(TASK_ACCESS.c.principal == bindparam(f"b_p{i}"), TASK_ACCESS.c.state == bindparam("b_state"))
+        .order_by(TASK_ACCESS.c.created_at, TASK_ACCESS.c.task_id)
+        .limit(bindparam("b_upto", type_=Integer))
         .subquery()
-        for principal in principals
+        for i in range(principals)
     ]
     merged = union_all(*(select(r.c.task_id, r.c.created_at) for r in ranges)).subquery()
-    return [
-        task_id
-        for task_id, _ in db.session.execute(
-            select(merged.c.task_id, func.min(merged.c.created_at).label("created"))
-            .group_by(merged.c.task_id)
-            .order_by("created", merged.c.task_id)
-            .limit(limit)
-            .offset(offset)
-        )
-    ]
+    return (
+        select(merged.c.task_id, func.min(merged.c.created_at).label("created"))
+        .group_by(merged.c.task_id)
+        .order_by("created", merged.c.task_id)
+        .limit(bindparam("b_limit", type_=Integer))
+        .offset(bindparam("b_offset", type_=Integer))
+    )
 
 
 def offered_page(user: User, limit: int, chunk: int | None = None) -> list[Task]:
@@ -200,15 +209,20 @@ def offered_count(user: User) -> int:
 
 def _count_visible(principals: list[str], state: str, exact: bool) -> int | None:
     """Distinct tasks behind these principals; None when there are more index entries than the cap."""
-    entries = select(TaskAccess.task_id).where(
-        TaskAccess.principal.in_(principals), TaskAccess.state == state
-    )
-    if not exact:
-        capped = entries.limit(TASK_COUNT_CAP + 1).subquery()
-        if (db.session.scalar(select(func.count()).select_from(capped)) or 0) > TASK_COUNT_CAP:
-            return None
-    distinct = entries.distinct().subquery()
-    return int(db.session.scalar(select(func.count()).select_from(distinct)) or 0)
+    conn = db.session.connection()
+    params = {"b_principals": principals, "b_state": state, "b_cap": TASK_COUNT_CAP + 1}
+    if not exact and (conn.execute(_COUNT_ENTRIES_UPTO, params).scalar() or 0) > TASK_COUNT_CAP:
+        return None
+    return int(conn.execute(_COUNT_DISTINCT, params).scalar() or 0)
+
+
+_ENTRIES = select(TASK_ACCESS.c.task_id).where(
+    TASK_ACCESS.c.principal.in_(bindparam("b_principals", expanding=True)),
+    TASK_ACCESS.c.state == bindparam("b_state"),
+)
+_COUNT_ENTRIES_UPTO = select(func.count()).select_from(
+    _ENTRIES.limit(bindparam("b_cap", type_=Integer)).subquery())
+_COUNT_DISTINCT = select(func.count()).select_from(_ENTRIES.distinct().subquery())
 
 
 def visible_instances(user: User) -> Select[tuple[Instance]]:

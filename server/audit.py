@@ -115,8 +115,11 @@ def append(
         )
         prev = h
     if rows:
-        db.session.execute(Event.__table__.insert(), rows)
+        db.session.connection().execute(_INSERT, rows)
     return seq, prev
+
+
+_INSERT = Event.__table__.insert()  # built once (Core, on the session's connection: every change runs it)
 
 
 def erased_marker(data: Any) -> dict[str, Any] | None:

@@ -19,12 +19,15 @@ from server.models import Instance, Task, TaskAccess, User
 
 TASKS = Task.__table__
 ACCESS = TaskAccess.__table__
-# Built once: the SET clause comes from the parameters' keys (a few shapes, each compiled once).
+# Built once (building a statement costs more than running it): every change runs these. The SET
+# clause comes from the parameters' keys (a few shapes, each compiled once).
 _OPEN_ROWS = select(TASKS.c.id, TASKS.c.assignee, TASKS.c.element_id, TASKS.c.name, TASKS.c.due_at).where(
     TASKS.c.instance_id == bindparam("b_instance"), TASKS.c.state == "open"
 )
 _CLOSE_TASK = TASKS.update().where(TASKS.c.id == bindparam("b_id"))
 _CLOSE_ACCESS = ACCESS.update().where(ACCESS.c.task_id == bindparam("b_id"))
+_INSERT_TASKS = TASKS.insert()
+_INSERT_ACCESS = ACCESS.insert()
 
 
 @dataclass(frozen=True)
@@ -151,8 +154,8 @@ def sync(
             )
         )
     if new_tasks:
-        conn.execute(TASKS.insert(), new_tasks)
-        conn.execute(ACCESS.insert(), access)
+        conn.execute(_INSERT_TASKS, new_tasks)
+        conn.execute(_INSERT_ACCESS, access)
     return events
 
 

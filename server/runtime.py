@@ -9,6 +9,7 @@ concurrent web requests and workers never overwrite each other and users never s
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -19,7 +20,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Executable, bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -142,6 +143,14 @@ def lock(row: Instance) -> None:
 
 def save(change: Change, wf: bpmn.Instance | None, **extra: Any) -> None:
     """Write workflow state, variables, status, waits and the audit chain head (after lock)."""
+    if wf is None:
+        _save(change, None, extra)
+        return
+    with wf.settled():  # the side tables read the same status and waits: the engine computes them once
+        _save(change, wf, extra)
+
+
+def _save(change: Change, wf: bpmn.Instance | None, extra: dict[str, Any]) -> None:
     row = change.row
     values: dict[str, Any] = {"updated_at": change.now, **extra}
     if wf is not None:
@@ -356,8 +365,9 @@ def complete_task(
                 f"Task {task.name!r} is no longer waiting for input.", task_id=task_id, state=exc.state
             ) from exc
         completion = projection.Completion(task_id, actor, data)
-        change.events.extend(projection.sync(row, wf, change.now, completion))
-        save(change, wf, **extra)
+        with wf.settled():  # from here on the change only reads the workflow
+            change.events.extend(projection.sync(row, wf, change.now, completion))
+            save(change, wf, **extra)
         opened = any(event.kind == "incident_opened" for event in change.events)
         return _as_committed(row, change, no_incidents=not (had_incidents or opened))
 
@@ -490,20 +500,26 @@ def _task(task_id: str) -> Task:
 def _task_to_complete(task_id: str) -> tuple[Task, str, bool, bool]:
     """The task with its instance (and starter), the saved state, whether anyone watches the case and
     whether it has open incidents: one read."""
-    watched = select(Watcher.user_id).where(Watcher.instance_id == Task.instance_id).exists()
-    open_incident = Incident.instance_id == Task.instance_id, Incident.status == "open"
-    troubled = select(Incident.id).where(*open_incident).exists()
-    found = db.session.execute(
-        select(Task, Instance.state, watched, troubled)
-        .join(Instance, Instance.id == Task.instance_id)
-        .where(Task.id == task_id)
-        .options(joinedload(Task.instance).joinedload(Instance.started_by))
-        .execution_options(populate_existing=True)
-    ).first()
+    found = db.session.execute(_task_to_complete_statement(), {"b_task": task_id}).first()
     if found is None:
         raise NotFound(f"Task {task_id} does not exist.")
     task, state, is_watched, has_incidents = found
     return task, state, bool(is_watched), bool(has_incidents)
+
+
+@functools.cache
+def _task_to_complete_statement() -> Executable:
+    """Built once: every completion runs it, and building it costs more than running it."""
+    watched = select(Watcher.user_id).where(Watcher.instance_id == Task.instance_id).exists()
+    open_incident = Incident.instance_id == Task.instance_id, Incident.status == "open"
+    troubled = select(Incident.id).where(*open_incident).exists()
+    return (
+        select(Task, Instance.state, watched, troubled)
+        .join(Instance, Instance.id == Task.instance_id)
+        .where(Task.id == bindparam("b_task"))
+        .options(joinedload(Task.instance).joinedload(Instance.started_by))
+        .execution_options(populate_existing=True)
+    )
 
 
 def _as_committed(row: Instance, change: Change, *, no_incidents: bool) -> Instance:
@@ -514,7 +530,11 @@ def _as_committed(row: Instance, change: Change, *, no_incidents: bool) -> Insta
     db.session.expunge(row)
     for key, value in change.written.items():
         set_committed_value(row, key, value)
-    facts: dict[str, Any] = {"started_by_email": row.started_by.email if row.started_by else None}
+    version = row.process_version  # read now: the commit expires it (it stays in the session)
+    facts: dict[str, Any] = {
+        "started_by_email": row.started_by.email if row.started_by else None,
+        "process": (version.display_name, version.deployment_id, version.version),
+    }
     if no_incidents:
         facts["open_incidents"] = []
     row.__dict__[_FACTS] = facts
@@ -526,7 +546,8 @@ _FACTS = "_baton_known"
 
 def known_facts(row: Instance) -> dict[str, Any]:
     """What the change that returned `row` already knew about it ("started_by_email",
-    "open_incidents"); empty for a row read any other way (then read the facts)."""
+    "open_incidents", "process": its version's name, deployment id and number); empty for a row
+    read any other way (then read the facts)."""
     facts: dict[str, Any] = row.__dict__.get(_FACTS, {})
     return facts
 

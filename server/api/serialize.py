@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from server import instructions, runtime
 from server.clock import iso
@@ -51,22 +51,21 @@ def _instructions(task: Task) -> dict[str, Any]:
     return found.to_dict()
 
 
+_TASKS = Task.__table__
+_OPEN_TASKS = (select(_TASKS).where(_TASKS.c.instance_id == bindparam("b_instance"), _TASKS.c.state == "open")
+               .order_by(_TASKS.c.created_at, _TASKS.c.id))  # built once: every answer of a change runs it
+
+
 def instance_json(row: Instance, open_tasks: list[Any] | None = None) -> dict[str, Any]:
     if open_tasks is None:  # plain rows: task_json reads only columns
-        tasks = Task.__table__
-        open_tasks = list(
-            db.session.connection().execute(
-                select(tasks)
-                .where(tasks.c.instance_id == row.id, tasks.c.state == "open")
-                .order_by(tasks.c.created_at, tasks.c.id)
-            )
-        )
+        open_tasks = list(db.session.connection().execute(_OPEN_TASKS, {"b_instance": row.id}))
+    name, deployment_id, version = _process(row)
     return {
         "id": row.id,
         "process_id": row.process_id,
-        "process_name": row.process_version.display_name,
-        "deployment_id": row.process_version.deployment_id,
-        "version": row.process_version.version,
+        "process_name": name,
+        "deployment_id": deployment_id,
+        "version": version,
         "business_key": row.business_key,
         "status": row.status,
         "error": row.error,
@@ -79,6 +78,14 @@ def instance_json(row: Instance, open_tasks: list[Any] | None = None) -> dict[st
         "waiting": list(row.waiting or []),
         "incidents": [incident_summary(i) for i in _open_incidents(row)],
     }
+
+
+def _process(row: Instance) -> tuple[str, int, int]:
+    known: tuple[str, int, int] | None = runtime.known_facts(row).get("process")
+    if known is not None:
+        return known
+    version = row.process_version
+    return version.display_name, version.deployment_id, version.version
 
 
 def _starter(row: Instance) -> str | None:

@@ -156,6 +156,28 @@ def test_waiting_lists_timers_messages_and_service_tasks() -> None:
     assert Instance.load(instance.definition, instance.dump()).waiting() == instance.waiting()
 
 
+def test_settled_reads_status_and_waits_once_and_forgets_them_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    instance = Instance.start(bundle_of("waits.bpmn").definition("waits"))
+    walks: list[str] = []
+    real_status, real_waiting = Instance._status, Instance._waiting
+    monkeypatch.setattr(Instance, "_status", lambda self: walks.append("status") or real_status(self))
+    monkeypatch.setattr(Instance, "_waiting", lambda self: walks.append("waiting") or real_waiting(self))
+    with instance.settled():
+        with instance.settled():  # nested: the outer block keeps the memo
+            assert instance.status == "running"
+            first = instance.waiting()
+        first.clear()  # a caller's list is its own
+        assert instance.status == "running"
+        assert [w.kind for w in instance.waiting()] == ["timer", "message", "service"]
+    assert walks == ["status", "waiting"]
+    assert instance.status == "running" and len(instance.waiting()) == 3  # outside: computed again
+    assert walks == ["status", "waiting", "status", "waiting"]
+    with instance.settled():
+        assert instance.status == "running"
+        instance.cancel()  # a change inside the block is not hidden by the memo
+        assert instance.status == "cancelled"
+
+
 def test_an_elapsed_timer_fires_in_the_same_advance() -> None:
     instance = Instance.start(bundle_of("immediate_timer.bpmn").definition("immediate_timer"))
     assert [t.element_id for t in instance.human_tasks()] == ["After"]

@@ -25,7 +25,7 @@ from perfkit.model import PROCESS_ID, form_data
 # is young and renames). Timed only inside a completion.
 PARTS = (
     ("server.people", "user_for_token", "bearer token -> user"),
-    ("server.runtime", "_task", "load the task row (+ joined instance, users)"),
+    ("server.runtime", "_task_to_complete|_task", "read the task (+ instance, starter, state)"),
     ("server.owners", "may_complete", "permission check"),
     ("server.runtime", "validate_submission", "form validation"),
     ("server.runtime", "_lock|lock", "versioned UPDATE (takes SQLite's write lock)"),
