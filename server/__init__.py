@@ -31,6 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
     db.init_app(app)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # as written: "id" first (and no sort per answer)
 
     from server import auth, errorpages
 

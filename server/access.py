@@ -12,6 +12,7 @@ from server.clock import utcnow
 from server.config import TASK_COUNT_CAP
 from server.db import db
 from server.models import Instance, ProcessVersion, Task, TaskAccess, User
+from server.projection import TASK_COLUMNS
 
 WORKER_ROLES = ("admin", "analyst", "participant")
 
@@ -117,12 +118,16 @@ def task_page(
     # building 50 tracked objects costs more than the query.
     rows = db.session.connection().execute(_TASKS_BY_ID, {"b_ids": page_ids})
     tasks = {t.id: t for t in rows}
-    return [tasks[i] for i in page_ids if i in tasks], _count_visible(principals, state, exact)
+    if len(page_ids) < limit and (page_ids or not offset):
+        total: int | None = offset + len(page_ids)  # the last page: its ids are distinct, so it tells
+    else:
+        total = _count_visible(principals, state, exact)
+    return [tasks[i] for i in page_ids if i in tasks], total
 
 
 TASKS = Task.__table__
 TASK_ACCESS = TaskAccess.__table__
-_TASKS_BY_ID = select(TASKS).where(TASKS.c.id.in_(bindparam("b_ids", expanding=True)))
+_TASKS_BY_ID = select(*TASK_COLUMNS).where(TASKS.c.id.in_(bindparam("b_ids", expanding=True)))
 
 
 def _visible_ids(principals: list[str], state: str, limit: int, offset: int) -> list[str]:
@@ -211,8 +216,9 @@ def _count_visible(principals: list[str], state: str, exact: bool) -> int | None
     """Distinct tasks behind these principals; None when there are more index entries than the cap."""
     conn = db.session.connection()
     params = {"b_principals": principals, "b_state": state, "b_cap": TASK_COUNT_CAP + 1}
-    if not exact and (conn.execute(_COUNT_ENTRIES_UPTO, params).scalar() or 0) > TASK_COUNT_CAP:
-        return None
+    if not exact:  # entries up to the cap, and the distinct tasks among them: all of them when under it
+        entries, tasks = conn.execute(_COUNT_UPTO, params).one()
+        return None if entries > TASK_COUNT_CAP else int(tasks)
     return int(conn.execute(_COUNT_DISTINCT, params).scalar() or 0)
 
 
@@ -220,8 +226,8 @@ _ENTRIES = select(TASK_ACCESS.c.task_id).where(
     TASK_ACCESS.c.principal.in_(bindparam("b_principals", expanding=True)),
     TASK_ACCESS.c.state == bindparam("b_state"),
 )
-_COUNT_ENTRIES_UPTO = select(func.count()).select_from(
-    _ENTRIES.limit(bindparam("b_cap", type_=Integer)).subquery())
+_CAPPED = _ENTRIES.limit(bindparam("b_cap", type_=Integer)).subquery()
+_COUNT_UPTO = select(func.count(), func.count(_CAPPED.c.task_id.distinct()))
 _COUNT_DISTINCT = select(func.count()).select_from(_ENTRIES.distinct().subquery())
 
 

@@ -65,7 +65,6 @@ def from_environment(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
-        "JSON_SORT_KEYS": False,
     }
     config.update(overrides)
     if "DATABASE_URL" in overrides:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Text, bindparam, select, type_coerce, update
 
 import bpmn
 import forms
@@ -28,6 +28,11 @@ _CLOSE_TASK = TASKS.update().where(TASKS.c.id == bindparam("b_id"))
 _CLOSE_ACCESS = ACCESS.update().where(ACCESS.c.task_id == bindparam("b_id"))
 _INSERT_TASKS = TASKS.insert()
 _INSERT_ACCESS = ACCESS.insert()
+
+
+# The tasks table's columns for lists of plain rows, the form as its stored text (`form_text`): the
+# API builds each distinct form once (server/api/serialize.py) instead of parsing every row's.
+TASK_COLUMNS = [c for c in TASKS.c if c.key != "form"] + [type_coerce(TASKS.c.form, Text).label("form_text")]
 
 
 @dataclass(frozen=True)

@@ -79,11 +79,11 @@ def ladder_text(task: Task, now: datetime | None = None) -> str:
     return "; ".join(parts)
 
 
-def sla_json(task: Task, now: datetime | None = None) -> dict[str, Any]:
-    """The `sla` object of a task in the API."""
+def sla_json(task: Task, now: datetime | None = None, *, state: str | None = None) -> dict[str, Any]:
+    """The `sla` object of a task in the API (`state`: its `state_of`, when the caller has it)."""
     now = now or utcnow()
     return {
-        "state": state_of(task, now),
+        "state": state if state is not None else state_of(task, now),
         "due_at": iso(task.due_at),
         "follow_up_at": iso(task.follow_up_at),
         "at_risk_at": iso(task.at_risk_at),

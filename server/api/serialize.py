@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
 
 from server import instructions, runtime
-from server.clock import iso
+from server.clock import iso, utcnow
 from server.db import db
 from server.incidents import open_for_instance
 from server.models import Incident, Instance, ProcessVersion, Task
-from server.projection import form_json
+from server.projection import TASK_COLUMNS, form_json
 from server.sla_state import sla_json, state_of
 
 
-def task_json(task: Any) -> dict[str, Any]:
-    """A task as the API shows it, from a Task or a plain row of the tasks table."""
+def task_json(task: Any, now: datetime | None = None) -> dict[str, Any]:
+    """A task as the API shows it, from a Task or a plain row of the tasks table (whose form may
+    come as its stored text, `form_text`: server.projection.TASK_COLUMNS). `now`: one clock for a
+    whole list."""
+    now = now or utcnow()
+    state = state_of(task, now)
+    form, shown = _form_parts(_form_text(task))
     return {
         "id": task.id,
         "instance_id": task.instance_id,
@@ -30,36 +38,47 @@ def task_json(task: Any) -> dict[str, Any]:
         "candidate_groups": list(task.candidate_groups or []),
         "priority": task.priority,
         "due_at": iso(task.due_at),
-        "sla_state": state_of(task),
-        "sla": sla_json(task),
+        "sla_state": state,
+        "sla": sla_json(task, now, state=state),
         "created_at": iso(task.created_at),
         "claimed_at": iso(task.claimed_at),
         "completed_at": iso(task.completed_at),
         "completed_by": task.completed_by,
         "documentation": task.documentation,
-        "form": form_json(task.form or []),
+        "form": form,
         "properties": dict(task.properties or {}),
-        **_instructions(task),
+        **shown,
     }
 
 
-def _instructions(task: Task) -> dict[str, Any]:
-    """SpiffArena's instructionsForEndUser: the Markdown (Jinja already rendered) and its HTML."""
-    found = instructions.of_form(task.form)
-    if found is None:
-        return {"instructions": None, "instructions_html": None, "instructions_error": None}
-    return found.to_dict()
+def _form_text(task: Any) -> str:
+    text: str | None = getattr(task, "form_text", None)
+    return text if text is not None else json.dumps(task.form or [], default=str)
+
+
+@functools.lru_cache(maxsize=1024)
+def _form_parts(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A stored form's API shape and its SpiffArena instructions (Markdown, HTML, error), built once
+    per distinct form: many tasks share one. Shared, so read-only (answers only serialize them)."""
+    fields = json.loads(text) or []
+    found = instructions.of_form(fields)
+    shown = found.to_dict() if found is not None else \
+        {"instructions": None, "instructions_html": None, "instructions_error": None}
+    return form_json(fields), shown
 
 
 _TASKS = Task.__table__
-_OPEN_TASKS = (select(_TASKS).where(_TASKS.c.instance_id == bindparam("b_instance"), _TASKS.c.state == "open")
-               .order_by(_TASKS.c.created_at, _TASKS.c.id))  # built once: every answer of a change runs it
+_OPEN_TASKS = (  # built once: every answer of a change runs it
+    select(*TASK_COLUMNS).where(_TASKS.c.instance_id == bindparam("b_instance"), _TASKS.c.state == "open")
+    .order_by(_TASKS.c.created_at, _TASKS.c.id)
+)
 
 
 def instance_json(row: Instance, open_tasks: list[Any] | None = None) -> dict[str, Any]:
     if open_tasks is None:  # plain rows: task_json reads only columns
         open_tasks = list(db.session.connection().execute(_OPEN_TASKS, {"b_instance": row.id}))
     name, deployment_id, version = _process(row)
+    now = utcnow()
     return {
         "id": row.id,
         "process_id": row.process_id,
@@ -74,7 +93,7 @@ def instance_json(row: Instance, open_tasks: list[Any] | None = None) -> dict[st
         "updated_at": iso(row.updated_at),
         "ended_at": iso(row.ended_at),
         "data": row.data,
-        "open_tasks": [task_json(t) for t in open_tasks],
+        "open_tasks": [task_json(t, now) for t in open_tasks],
         "waiting": list(row.waiting or []),
         "incidents": [incident_summary(i) for i in _open_incidents(row)],
     }

@@ -9,6 +9,7 @@ from server.api import api
 from server.api.body import json_body, object_field
 from server.api.paging import next_page_url, page_args, paged
 from server.api.serialize import instance_json, task_json
+from server.clock import utcnow
 from server.db import db
 from server.errors import BadRequest, NotFound
 from server.models import Task
@@ -32,7 +33,8 @@ def list_tasks() -> Response:
         limit, offset = page_args()  # the common task list: served from the visibility index alone
         exact = request.args.get("count", "") == "exact"
         rows, total = access.task_page(user, state=state, limit=limit, offset=offset, exact=exact)
-        response = jsonify([task_json(t) for t in rows])
+        now = utcnow()
+        response = jsonify([task_json(t, now) for t in rows])
         if total is not None:
             response.headers["X-Total-Count"] = str(total)
         if len(rows) == limit and (total is None or offset + limit < total):
