@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, class_mapper, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -36,3 +39,20 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}}
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def persistent(cls: type[T], values: dict[str, Any]) -> T:
+    """An object of this session built from column values already read, with no SELECT: the one in
+    the identity map refreshed with them (as `populate_existing` would), else a new one made
+    persistent the documented way (`make_transient_to_detached`, then `add`). `values` holds the
+    mapped columns by attribute name, including the primary key `id`."""
+    existing = db.session.identity_map.get(identity_key(cls, values["id"]))
+    if existing is not None:
+        for key, value in values.items():
+            set_committed_value(existing, key, value)
+        return existing
+    obj: T = class_mapper(cls).class_manager.new_instance()  # as the ORM's loader does: no __init__,
+    obj.__dict__.update(values)  # the values go straight into the instance state, no change events
+    make_transient_to_detached(obj)  # every value present counts as loaded; the rest load when read
+    db.session.add(obj)
+    return obj

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.clock import utcnow
-from server.db import db
+from server.db import db, persistent
 from server.errors import BadRequest, NotFound
 from server.models import ApiToken, Group, Membership, User, UserRole
 from server.models.people import ROLES
@@ -145,30 +145,41 @@ def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
 def user_for_token(plain: str) -> User | None:
     """The active user a bearer token belongs to, read with their roles and groups (one statement:
     every API request needs all three)."""
-    found = db.session.execute(_token_statement(), {"b_hash": token_hash(plain)}).first()
-    if found is None:
-        return None
-    token, role_text, group_text = found
-    if token.revoked_at is not None or not token.user.active:
+    found = db.session.connection().execute(_token_statement(), {"b_hash": token_hash(plain)}).first()
+    if found is None or found.revoked_at is not None or not found.active:
         return None
     now = utcnow()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now  # at most once a minute: a write per request would cost throughput
+    if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+        # at most once a minute: a write per request would cost throughput
+        db.session.execute(update(ApiToken).where(ApiToken.id == found.token_id).values(last_used_at=now))
         db.session.commit()
-    user: User = token.user
-    user.remember_access(_split(role_text), _split(group_text))  # (after the commit, which expires it)
+    user = _user_from_row(found)
+    user.remember_access(_split(found.role_text), _split(found.group_text))
     return user
+
+
+_USER_COLUMNS = tuple(User.__table__.c)
 
 
 @functools.cache
 def _token_statement() -> Select[Any]:
-    """Built once: every API request runs it, and building it costs more than running it."""
+    """Built once (every API request runs it, and building it costs more than running it): the
+    token's state, its user's columns, roles and group keys as plain values (no ORM loading)."""
     roles = select(func.aggregate_strings(UserRole.role, "\n")).where(UserRole.user_id == ApiToken.user_id)
     groups = (select(func.aggregate_strings(Group.key, "\n"))
               .join(Membership, Membership.group_id == Group.id)
               .where(Membership.user_id == ApiToken.user_id))
-    return (select(ApiToken, roles.scalar_subquery(), groups.scalar_subquery())
-            .where(ApiToken.token_hash == bindparam("b_hash")))
+    return (
+        select(*_USER_COLUMNS, ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.last_used_at,
+               roles.scalar_subquery().label("role_text"), groups.scalar_subquery().label("group_text"))
+        .join_from(ApiToken.__table__, User.__table__, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == bindparam("b_hash"))
+    )
+
+
+def _user_from_row(row: Any) -> User:
+    """The user as an object of this session, from the columns already read (no second SELECT)."""
+    return persistent(User, {column.key: getattr(row, column.key) for column in _USER_COLUMNS})
 
 
 def _split(text: str | None) -> set[str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, bindparam, select, type_coerce, update
+from sqlalchemy import Text, bindparam, cast, select, update
 
 import bpmn
 import forms
@@ -32,7 +32,7 @@ _INSERT_ACCESS = ACCESS.insert()
 
 # The tasks table's columns for lists of plain rows, the form as its stored text (`form_text`): the
 # API builds each distinct form once (server/api/serialize.py) instead of parsing every row's.
-TASK_COLUMNS = [c for c in TASKS.c if c.key != "form"] + [type_coerce(TASKS.c.form, Text).label("form_text")]
+TASK_COLUMNS = [c for c in TASKS.c if c.key != "form"] + [cast(TASKS.c.form, Text).label("form_text")]
 
 
 @dataclass(frozen=True)

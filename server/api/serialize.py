@@ -52,8 +52,8 @@ def task_json(task: Any, now: datetime | None = None) -> dict[str, Any]:
 
 
 def _form_text(task: Any) -> str:
-    text: str | None = getattr(task, "form_text", None)
-    return text if text is not None else json.dumps(task.form or [], default=str)
+    text = getattr(task, "form_text", None)
+    return text if isinstance(text, str) else json.dumps(task.form or [], default=str)
 
 
 @functools.lru_cache(maxsize=1024)
