@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from server import db_setup, people
-from server.db import db
+from server.db import db, refresh_planner_statistics
 from server.errors import BatonError
 from server.models.people import ROLES
 
@@ -26,6 +26,7 @@ def init_db() -> None:
     from flask import current_app
 
     db_setup.upgrade(current_app._get_current_object())  # type: ignore[attr-defined]
+    refresh_planner_statistics()  # an upgrade may have added indexes: let the planner know them
     click.echo(f"Database ready at revision {db_setup.current_revision(current_app._get_current_object())}.")  # type: ignore[attr-defined]
 
 

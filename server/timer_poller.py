@@ -24,7 +24,7 @@ from sqlalchemy import or_, select, update
 
 from server import notifications, timers
 from server.clock import utcnow
-from server.db import db
+from server.db import db, refresh_planner_statistics
 from server.models import Timer
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,10 @@ POLL_S = 0.25
 """Seconds between two looks at the timers table (env BATON_TIMER_POLL_S)."""
 
 BATCH = 500
-MAIL_RECONCILE_S = 30.0  # seconds between looks for e-mails whose job was lost
 """Timers handed over per look at most."""
+MAIL_RECONCILE_S = 30.0  # seconds between looks for e-mails whose job was lost
+PLANNER_STATS_FIRST_S = 60.0  # seconds after start before the first refresh of planner statistics
+PLANNER_STATS_S = 3600.0  # seconds between two refreshes (server.db.refresh_planner_statistics)
 
 
 def poll_seconds() -> float:
@@ -112,8 +114,11 @@ class TimerPoller(threading.Thread):
 
         Every MAIL_RECONCILE_S it also hands e-mails whose job was lost (Redis restarted or
         flushed) to the queue again: the notifications table, like the timers table, is the truth.
+        PLANNER_STATS_FIRST_S after start, then every PLANNER_STATS_S, it refreshes the database's
+        planner statistics (SQLite only; server.db.refresh_planner_statistics).
         """
         next_mail_look = time.monotonic() + MAIL_RECONCILE_S
+        next_stats = time.monotonic() + PLANNER_STATS_FIRST_S
         while not self.stopping.is_set():
             with self.app.app_context():
                 try:
@@ -123,6 +128,9 @@ class TimerPoller(threading.Thread):
                         resent = notifications.resend_pending()
                         if resent:
                             log.warning("%d e-mail(s) whose job was lost are queued again", resent)
+                    if time.monotonic() >= next_stats:
+                        next_stats = time.monotonic() + PLANNER_STATS_S
+                        refresh_planner_statistics()
                 except Exception:  # database or Redis away for a moment: try again next time
                     log.warning("timer poll failed; retrying", exc_info=True)
                 finally:
