@@ -119,6 +119,13 @@ class Instance:
         instance._baseline = baseline(instance.workflow)
         return instance
 
+    def resume(self) -> None:
+        """Ready an instance kept in memory since its last save for the next change, as `load` would
+        leave it: this thread's script engine, nothing remembered, engine steps counted from here."""
+        self.workflow.script_engine = _script_engine()
+        self._memo.clear()
+        self._baseline = baseline(self.workflow)
+
     def dump(self) -> dict[str, Any]:
         """The instance state as a JSON-able dict, without the spec (that lives in the Definition)."""
         return dump_workflow(self.workflow)

@@ -20,6 +20,7 @@ TASK_COUNT_CAP = 1000
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # whole request
 MAX_MODEL_BYTES = 5 * 1024 * 1024  # one .bpmn/.dmn file
 LOCK_RETRIES = 20  # optimistic-lock retries before a change gives up
+DEFAULT_LIVE_INSTANCES = 64  # workflows a process keeps in memory for their next change (server/live.py)
 
 
 def instance_dir() -> Path:
@@ -61,6 +62,7 @@ def from_environment(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "Baton <baton@localhost>",
         "BATON_STEP_BUDGET": int(os.environ.get("BATON_STEP_BUDGET") or DEFAULT_STEP_BUDGET),
+        "BATON_LIVE_INSTANCES": int(os.environ.get("BATON_LIVE_INSTANCES") or DEFAULT_LIVE_INSTANCES),
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -28,10 +28,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import bpmn
 import forms
-from server import audit, documents, owners, projection
+from server import audit, documents, live, owners, projection
 from server.audit import PendingEvent
 from server.clock import iso, utcnow
-from server.config import LOCK_RETRIES
+from server.config import DEFAULT_LIVE_INSTANCES, LOCK_RETRIES
 from server.db import db, persistent
 from server.definitions import definition_for, latest_called
 from server.errors import Busy, Forbidden, InvalidInput, NotFound, TaskNotOpen, TaskTaken
@@ -65,6 +65,9 @@ class Change:
     """The instance columns `save` wrote."""
     watched: bool | None = None
     """Whether anyone watches the case, when the change read it already (None: not known)."""
+    keep_live: bool = False
+    """True when the caller is done with the workflow once `save` wrote it: after the commit it is
+    kept in this process for the instance's next change (server/live.py)."""
     guard_in_save: bool = False
     """True when the change did not `lock` first: `save` then writes the instance row only if its
     version is still the one read (same guarantee, one statement less). Its earlier writes may then
@@ -157,8 +160,12 @@ def _save(change: Change, wf: bpmn.Instance | None, extra: dict[str, Any]) -> No
     if wf is not None:
         change.thrown.extend(wf.take_thrown())  # before the dump: the saved state keeps no queue
         status = extra.get("status") or wf.status
+        dumped = wf.dump()
+        state = json.dumps(dumped, separators=(",", ":"))
+        if change.keep_live and status == "running" and len(state) <= live.MAX_STATE_CHARS:
+            change.after_commit.append(functools.partial(live.keep, row.id, dumped, wf, _live_size()))
         values.update(
-            state=json.dumps(wf.dump(), separators=(",", ":")),
+            state=state,
             data=wf.data,
             status=status,
             waiting=[_wait_dict(w) for w in wf.waiting()] if status == "running" else [],
@@ -217,7 +224,12 @@ def load_workflow(row: Instance, state: str | None = None) -> bpmn.Instance:
     if state is None:
         state = db.session.scalar(select(Instance.state).where(Instance.id == row.id))
     definition = definition_for(row.process_version, row.called_versions)
-    return bpmn.Instance.load(definition, json.loads(state or "{}"))
+    saved = json.loads(state or "{}")
+    return live.take(row.id, definition, saved) or bpmn.Instance.load(definition, saved)
+
+
+def _live_size() -> int:
+    return int(current_app.config.get("BATON_LIVE_INSTANCES", DEFAULT_LIVE_INSTANCES))
 
 
 def advance_safely(change: Change, action: Callable[[], None]) -> dict[str, Any]:
@@ -280,7 +292,7 @@ def start_instance(
     db.session.add(row)
     db.session.flush()
     row.started_by = actor
-    change = Change(row=row, now=now)
+    change = Change(row=row, now=now, keep_live=True)
     change.events.append(
         PendingEvent(
             "instance_started",
@@ -340,7 +352,7 @@ def complete_task(
         # The engine runs before any write, and `save` writes the instance row only if its version
         # is still the one read with the task: a writer that commits meanwhile makes the change run
         # again, and SQLite's single write lock is held only for the writes themselves.
-        change = Change(row=row, watched=watched, guard_in_save=True)
+        change = Change(row=row, watched=watched, guard_in_save=True, keep_live=True)
         wf = load_workflow(row, state)
         if not task.assignee:
             change.events.append(

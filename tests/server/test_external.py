@@ -266,6 +266,17 @@ def test_link_endpoints_are_rate_limited(app: Flask, quotes: Api) -> None:
     assert "Too many requests" in client.get("/x/not-a-token").get_data(as_text=True)
 
 
+def test_the_whole_portal_is_rate_limited_and_nothing_else_is(app: Flask, api: Api) -> None:
+    """The limiter's hooks run for the portal only (they cost every other request time)."""
+    app.config["BATON_EXTERNAL_RATE_LIMIT"] = "2 per minute"
+    client = app.test_client()
+    codes = [client.get("/x/case").status_code for _ in range(4)]
+    assert codes[2:] == [429, 429] and 429 not in codes[:2]
+    api.user("plain@test.example")
+    answers = [api.call("GET", "/api/v1/processes", "plain@test.example") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200] * 4
+
+
 def test_an_sla_nudge_reaches_an_external_assignee_through_their_portal_link(app: Flask, api: Api) -> None:
     """Internal task pages are closed to outsiders, so their reminder carries their own link to the case."""
     from sqlalchemy import select, update

@@ -112,9 +112,14 @@ class Baton:
         self.tokens[email] = lines[-1].strip()
         return self.tokens[email]
 
-    def start_web(self, workers: int = 2, threads: int = 4) -> None:
+    def start_web(self, workers: int = 2, threads: int = 4, worker_class: str = "sync") -> None:
+        """gunicorn as the README's scale-out section runs it: sync workers (one request at a time
+        each, so an idle process takes the next request); `gthread` as `make run` starts it."""
         self.server_cmd = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
-                           "-k", "gthread", "--threads", str(threads), "wsgi:app"]
+                           "-k", worker_class]
+        if worker_class == "gthread":
+            self.server_cmd += ["--threads", str(threads)]
+        self.server_cmd.append("wsgi:app")
         proc, log = self._spawn(self.server_cmd, "web.log")
         _wait_for_port(self.port, proc, 60, log)
         self.web_log = log
