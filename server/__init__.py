@@ -31,7 +31,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
     db.init_app(app)
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # as written: "id" first (and no sort per answer)
+    from server.fastjson import JSONProvider
+
+    app.json = JSONProvider(app)
+    app.json.sort_keys = False  # as written: "id" first (and no sort per answer)
 
     from server import auth, errorpages
 

@@ -10,7 +10,7 @@ from sqlalchemy import Integer, Select, bindparam, exists, func, or_, select, un
 from server import owners, sla_state
 from server.clock import utcnow
 from server.config import TASK_COUNT_CAP
-from server.db import db
+from server.db import db, records
 from server.models import Instance, ProcessVersion, Task, TaskAccess, User
 from server.projection import TASK_COLUMNS
 
@@ -116,7 +116,7 @@ def task_page(
     page_ids = _visible_ids(principals, state, limit, offset)
     # Plain rows, not ORM objects: the list only reads their columns (as Task attributes do), and
     # building 50 tracked objects costs more than the query.
-    rows = db.session.connection().execute(_TASKS_BY_ID, {"b_ids": page_ids})
+    rows = records(db.session.connection().execute(_TASKS_BY_ID, {"b_ids": page_ids}))
     tasks = {t.id: t for t in rows}
     if len(page_ids) < limit and (page_ids or not offset):
         total: int | None = offset + len(page_ids)  # the last page: its ids are distinct, so it tells

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
@@ -39,6 +41,15 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}}
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def records(result: Iterable[Any]) -> list[SimpleNamespace]:
+    """The rows of a result as plain objects with the same attributes: reading an attribute of
+    SQLAlchemy's Row costs ~0.8 us (its fallback lookup), of these ~0.1 us, and a task list's rows
+    are read ~30 times each."""
+    rows = iter(result)
+    keys = list(result.keys())  # type: ignore[attr-defined]
+    return [SimpleNamespace(**dict(zip(keys, row, strict=True))) for row in rows]
 
 
 def persistent(cls: type[T], values: dict[str, Any]) -> T:

@@ -179,7 +179,8 @@ def _token_statement() -> Select[Any]:
 
 def _user_from_row(row: Any) -> User:
     """The user as an object of this session, from the columns already read (no second SELECT)."""
-    return persistent(User, {column.key: getattr(row, column.key) for column in _USER_COLUMNS})
+    values = row._mapping  # (a Row's attributes cost more to read than its mapping's keys)
+    return persistent(User, {column.key: values[column.key] for column in _USER_COLUMNS})
 
 
 def _split(text: str | None) -> set[str]:

@@ -30,9 +30,14 @@ _INSERT_TASKS = TASKS.insert()
 _INSERT_ACCESS = ACCESS.insert()
 
 
-# The tasks table's columns for lists of plain rows, the form as its stored text (`form_text`): the
-# API builds each distinct form once (server/api/serialize.py) instead of parsing every row's.
-TASK_COLUMNS = [c for c in TASKS.c if c.key != "form"] + [cast(TASKS.c.form, Text).label("form_text")]
+# The tasks table's columns for lists of plain rows, with the JSON columns as their stored text
+# (`form_text`, `candidate_groups_text`, ...): the API parses each distinct text once
+# (server/api/serialize.py) instead of every row's (a page of 50 repeats a handful of forms and
+# groups); the submitted data, which lists do not show, is not read at all.
+JSON_AS_TEXT = ("form", "candidate_users", "candidate_groups", "properties")
+TASK_COLUMNS = [c for c in TASKS.c if c.key not in (*JSON_AS_TEXT, "submitted")] + [
+    cast(TASKS.c[key], Text).label(f"{key}_text") for key in JSON_AS_TEXT
+]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import bpmn
 import forms
-from server import audit, documents, live, owners, projection
+from server import audit, documents, fastjson, live, owners, projection
 from server.audit import PendingEvent
 from server.clock import iso, utcnow
 from server.config import DEFAULT_LIVE_INSTANCES, LOCK_RETRIES
@@ -161,7 +161,7 @@ def _save(change: Change, wf: bpmn.Instance | None, extra: dict[str, Any]) -> No
         change.thrown.extend(wf.take_thrown())  # before the dump: the saved state keeps no queue
         status = extra.get("status") or wf.status
         dumped = wf.dump()
-        state = json.dumps(dumped, separators=(",", ":"))
+        state = fastjson.state_text(dumped)
         if change.keep_live and status == "running" and len(state) <= live.MAX_STATE_CHARS:
             change.after_commit.append(functools.partial(live.keep, row.id, dumped, wf, _live_size()))
         values.update(

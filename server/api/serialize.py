@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 
 from server import instructions, runtime
 from server.clock import iso, utcnow
-from server.db import db
+from server.db import db, records
 from server.incidents import open_for_instance
 from server.models import Incident, Instance, ProcessVersion, Task
 from server.projection import TASK_COLUMNS, form_json
@@ -34,8 +34,8 @@ def task_json(task: Any, now: datetime | None = None) -> dict[str, Any]:
         "lane": task.lane,
         "state": task.state,
         "assignee": task.assignee,
-        "candidate_users": list(task.candidate_users or []),
-        "candidate_groups": list(task.candidate_groups or []),
+        "candidate_users": list(_stored(task, "candidate_users") or []),
+        "candidate_groups": list(_stored(task, "candidate_groups") or []),
         "priority": task.priority,
         "due_at": iso(task.due_at),
         "sla_state": state,
@@ -46,9 +46,26 @@ def task_json(task: Any, now: datetime | None = None) -> dict[str, Any]:
         "completed_by": task.completed_by,
         "documentation": task.documentation,
         "form": form,
-        "properties": dict(task.properties or {}),
+        "properties": dict(_stored(task, "properties") or {}),
         **shown,
     }
+
+
+_ABSENT = object()
+
+
+def _stored(task: Any, key: str) -> Any:
+    """A JSON column of a Task, or of a plain row that read it as text (`<key>_text`, parsed once
+    per distinct text: shared, so read-only)."""
+    text = getattr(task, f"{key}_text", _ABSENT)
+    if text is _ABSENT:
+        return getattr(task, key)
+    return _parsed(text) if text is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> Any:
+    return json.loads(text)
 
 
 def _form_text(task: Any) -> str:
@@ -76,7 +93,7 @@ _OPEN_TASKS = (  # built once: every answer of a change runs it
 
 def instance_json(row: Instance, open_tasks: list[Any] | None = None) -> dict[str, Any]:
     if open_tasks is None:  # plain rows: task_json reads only columns
-        open_tasks = list(db.session.connection().execute(_OPEN_TASKS, {"b_instance": row.id}))
+        open_tasks = records(db.session.connection().execute(_OPEN_TASKS, {"b_instance": row.id}))
     name, deployment_id, version = _process(row)
     now = utcnow()
     return {

@@ -1,0 +1,43 @@
+"""JSON text out, fast: answers and saved instance states are written with orjson, falling back to
+the standard library for what orjson refuses (integers beyond 64 bits), so nothing that wrote
+before fails now.
+
+Reading stays with the standard library: orjson reads integers beyond 64 bits as floats, and a
+request or a saved state must come back exactly as it was written. The audit chain's canonical
+JSON is untouched (its hashes depend on every byte).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from flask.json.provider import DefaultJSONProvider
+
+_ANSWER_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def state_text(value: Any) -> str:
+    """A JSON-able dict (an instance state) as compact text."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # an integer beyond 64 bits
+        return json.dumps(value, separators=(",", ":"))
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, written by orjson: the same values as Flask's own provider writes (dates and
+    times as Flask formats them, dataclasses, Decimal, UUID), keys in the order written."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if kwargs.pop("separators", _COMPACT) != _COMPACT or kwargs:  # indented (debug) or tuned: Flask's
+            return super().dumps(obj, **kwargs)
+        options = _ANSWER_OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0)
+        try:
+            return orjson.dumps(obj, default=self.default, option=options).decode()
+        except TypeError:
+            return super().dumps(obj)
+
+
+_COMPACT = (",", ":")
