@@ -41,8 +41,13 @@ def digest(value: Any, salt: str | None = None) -> str:
     return hashlib.sha256(((salt or "") + canonical(value)).encode()).hexdigest()
 
 
-def new_salt() -> str:
-    return secrets.token_hex(16)
+def new_salts(count: int) -> list[str]:
+    """`count` random salts (hex of SALT_BYTES bytes each), from one read of the random source."""
+    raw = secrets.token_bytes(SALT_BYTES * count)
+    return [raw[i:i + SALT_BYTES].hex() for i in range(0, len(raw), SALT_BYTES)]
+
+
+SALT_BYTES = 16
 
 
 @dataclass
@@ -86,10 +91,11 @@ def append(
     """Insert the events after the chain head; returns the new head (seq, hash)."""
     rows = []
     seq, prev = head_seq, head_hash or GENESIS
-    for ev in events:
+    salts = new_salts(2 * len(events))  # one read of the random source per change
+    for i, ev in enumerate(events):
         seq += 1
         actor = ev.actor.email if ev.actor else ev.actor_label
-        actor_salt, data_salt = new_salt(), new_salt()
+        actor_salt, data_salt = salts[2 * i], salts[2 * i + 1]
         actor_digest, data_digest = digest(actor, actor_salt), digest(ev.data, data_salt)
         h = event_hash(prev, instance_id, seq, at, ev.kind, actor_digest, ev.element_id, ev.name, ev.task_id,
                        data_digest)

@@ -26,6 +26,18 @@ def state_text(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"))
 
 
+_COLUMN_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def column_text(value: Any) -> str:
+    """A JSON column's value as stored: what `json.dumps(value, default=str)` means (dates, times,
+    Decimal and the like as their text), written compactly."""
+    try:
+        return orjson.dumps(value, default=str, option=_COLUMN_OPTIONS).decode()
+    except TypeError:  # an integer beyond 64 bits
+        return json.dumps(value, default=str, separators=(",", ":"))
+
+
 class JSONProvider(DefaultJSONProvider):
     """Flask's JSON, written by orjson: the same values as Flask's own provider writes (dates and
     times as Flask formats them, dataclasses, Decimal, UUID), keys in the order written."""

@@ -66,3 +66,16 @@ def test_a_saved_state_reads_back_as_it_was(app: Flask) -> None:
     assert json.loads(fastjson.state_text(state)) == state
     small = {"x": [1, 2, 3], "y": "ü"}
     assert fastjson.state_text(small) == json.dumps(small, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_a_json_column_stores_what_the_standard_library_stored() -> None:
+    for value in (VALUES, [VALUES["when"], VALUES["point"]], "plain", None, {"n": 2**80}):
+        assert json.loads(fastjson.column_text(value)) == json.loads(json.dumps(value, default=str))
+
+
+def test_audit_salts_are_fresh_and_as_long_as_before() -> None:
+    from server.audit import SALT_BYTES, new_salts
+
+    salts = new_salts(6) + new_salts(6)
+    assert len(set(salts)) == 12
+    assert all(len(s) == 2 * SALT_BYTES and int(s, 16) >= 0 for s in salts)
