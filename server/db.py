@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
@@ -43,13 +42,23 @@ def engine_options(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
 
-def records(result: Iterable[Any]) -> list[SimpleNamespace]:
+class Record:
+    """A row's columns as plain attributes."""
+
+    def __init__(self, values: Iterable[tuple[str, Any]]) -> None:
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str) -> Any:  # only for names it lacks (declared for type checkers)
+        raise AttributeError(name)
+
+
+def records(result: Iterable[Any]) -> list[Record]:
     """The rows of a result as plain objects with the same attributes: reading an attribute of
     SQLAlchemy's Row costs ~0.8 us (its fallback lookup), of these ~0.1 us, and a task list's rows
     are read ~30 times each."""
     rows = iter(result)
     keys = list(result.keys())  # type: ignore[attr-defined]
-    return [SimpleNamespace(**dict(zip(keys, row, strict=True))) for row in rows]
+    return [Record(zip(keys, row, strict=True)) for row in rows]
 
 
 def persistent(cls: type[T], values: dict[str, Any]) -> T:
