@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask import Flask
@@ -22,7 +22,7 @@ class Point:
 
 VALUES = {
     "text": "Zürich — “quoted” \u2028 <b>&</b>",
-    "when": datetime(2026, 11, 26, 8, 30, tzinfo=timezone.utc),
+    "when": datetime(2026, 11, 26, 8, 30, tzinfo=UTC),
     "day": date(2026, 11, 26),
     "amount": Decimal("12.50"),
     "id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
