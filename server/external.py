@@ -14,16 +14,17 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 import bpmn
 from server import notifications, runtime
 from server.audit import PendingEvent
-from server.clock import utcnow
+from server.clock import to_utc_naive, utcnow
 from server.db import db
 from server.errors import BatonError, Conflict, InvalidInput, NotFound
 from server.models import ExternalLink, Instance, Task, User
@@ -65,7 +66,23 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def token_for(link: ExternalLink) -> str:
-    return _serializer().dumps({"l": link.id, "n": link.nonce})
+    """The link's signed token: always the same one for a link (signed as of its creation, not of
+    now), so the address a person was e-mailed and the one the API answered are one address."""
+    at = int(to_utc_naive(link.created_at).replace(tzinfo=UTC).timestamp())
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=_SignedAt,
+                                        signer_kwargs={"at": at})
+    return serializer.dumps({"l": link.id, "n": link.nonce})
+
+
+class _SignedAt(TimestampSigner):
+    """Signs with a given time instead of now (the token carries it; links expire by their row)."""
+
+    def __init__(self, *args: Any, at: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.at = at
+
+    def get_timestamp(self) -> int:
+        return self.at
 
 
 def path_for(link: ExternalLink) -> str:

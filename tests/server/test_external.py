@@ -221,6 +221,30 @@ def test_a_forged_token_for_another_link_id_is_refused(app: Flask, quotes: Api) 
     assert case["id"]
 
 
+def test_a_link_has_one_address_whenever_it_is_written(app: Flask, quotes: Api,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The e-mailed address and the API's are the same, even a second apart; an address signed the
+    way earlier versions did (as of the moment it was written) still opens the case."""
+    import time
+
+    from server import external
+    from server.db import db
+    from server.models import ExternalLink
+
+    case = start_quote(quotes)
+    mailed = link_path(app, VENDOR, case["id"])
+    with app.app_context():
+        link = db.session.get(ExternalLink, only_link_id(app))
+        assert link is not None
+        now = time.time()
+        monkeypatch.setattr(time, "time", lambda: now + 3600)
+        assert external.path_for(link) == mailed
+        older_style = external._serializer().dumps({"l": link.id, "n": link.nonce})  # signed "now"
+        monkeypatch.undo()
+    assert older_style != mailed.removeprefix("/x/")
+    assert app.test_client().get(f"/x/{older_style}").status_code == 302
+
+
 def test_links_are_revoked_and_reissued_by_api_and_page(app: Flask, quotes: Api, browser: Browser) -> None:
     case = start_quote(quotes)
     first = link_path(app, VENDOR, case["id"])
