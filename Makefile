@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest processes for `make test` (pytest-xdist; a test file stays on one process): one per core.
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help install frontend run test lint typecheck perf coverage-table clean
@@ -46,7 +48,7 @@ test: install ## The whole check: ruff, mypy, import contracts, pytest
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 lint: install ## ruff and the import-layer contracts
 	$(BIN)/ruff check .
