@@ -15,7 +15,9 @@ from typing import Any
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
-_ANSWER_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# Non-string keys become text (as the standard library does); dates, times and dataclasses go to the
+# `default` function, so they come out as they did before.
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def state_text(value: Any) -> str:
@@ -26,14 +28,11 @@ def state_text(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"))
 
 
-_COLUMN_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-
-
 def column_text(value: Any) -> str:
     """A JSON column's value as stored: what `json.dumps(value, default=str)` means (dates, times,
     Decimal and the like as their text), written compactly."""
     try:
-        return orjson.dumps(value, default=str, option=_COLUMN_OPTIONS).decode()
+        return orjson.dumps(value, default=str, option=_OPTIONS).decode()
     except TypeError:  # an integer beyond 64 bits
         return json.dumps(value, default=str, separators=(",", ":"))
 
@@ -43,9 +42,9 @@ class JSONProvider(DefaultJSONProvider):
     times as Flask formats them, dataclasses, Decimal, UUID), keys in the order written."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        if kwargs.pop("separators", _COMPACT) != _COMPACT or kwargs:  # indented (debug) or tuned: Flask's
-            return super().dumps(obj, **kwargs)
-        options = _ANSWER_OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0)
+        if set(kwargs) - {"separators"} or kwargs.get("separators", _COMPACT) != _COMPACT:
+            return super().dumps(obj, **kwargs)  # indented (debug) or otherwise tuned: Flask's own
+        options = _OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0)
         try:
             return orjson.dumps(obj, default=self.default, option=options).decode()
         except TypeError:

@@ -53,6 +53,15 @@ def test_an_answer_means_what_flasks_own_json_wrote(app: Flask) -> None:
             raise AssertionError("an object that is not JSON was written")
 
 
+def test_indented_or_tuned_answers_are_flasks_own(app: Flask) -> None:
+    standard = DefaultJSONProvider(app)
+    standard.sort_keys = False
+    value = {"b": [1, 2], "a": "x"}
+    with app.app_context():
+        for kwargs in ({"indent": 2}, {"separators": (", ", ": ")}):
+            assert app.json.dumps(value, **kwargs) == standard.dumps(value, **kwargs)
+
+
 def test_answers_over_the_api_are_json(app: Flask) -> None:
     client = app.test_client()
     response = client.get("/api/v1/processes")
