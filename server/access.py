@@ -5,7 +5,19 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, exists, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from server import owners, sla_state
 from server.clock import utcnow
@@ -215,20 +227,44 @@ def offered_count(user: User) -> int:
 def _count_visible(principals: list[str], state: str, exact: bool) -> int | None:
     """Distinct tasks behind these principals; None when there are more index entries than the cap."""
     conn = db.session.connection()
-    params = {"b_principals": principals, "b_state": state, "b_cap": TASK_COUNT_CAP + 1}
-    if not exact:  # entries up to the cap, and the distinct tasks among them: all of them when under it
-        entries, tasks = conn.execute(_COUNT_UPTO, params).one()
-        return None if entries > TASK_COUNT_CAP else int(tasks)
-    return int(conn.execute(_COUNT_DISTINCT, params).scalar() or 0)
+    if not exact:
+        params: dict[str, Any] = {f"b_p{i}": principal for i, principal in enumerate(principals)}
+        params.update(b_principals=principals, b_state=state, b_cap=TASK_COUNT_CAP + 1,
+                      b_over=TASK_COUNT_CAP)
+        found = conn.execute(_count_upto_statement(len(principals)), params).scalar()
+        return None if found is None else int(found)
+    return int(conn.execute(_COUNT_DISTINCT, {"b_principals": principals, "b_state": state}).scalar() or 0)
 
 
 _ENTRIES = select(TASK_ACCESS.c.task_id).where(
     TASK_ACCESS.c.principal.in_(bindparam("b_principals", expanding=True)),
     TASK_ACCESS.c.state == bindparam("b_state"),
 )
-_CAPPED = _ENTRIES.limit(bindparam("b_cap", type_=Integer)).subquery()
-_COUNT_UPTO = select(func.count(), func.count(_CAPPED.c.task_id.distinct()))
 _COUNT_DISTINCT = select(func.count()).select_from(_ENTRIES.distinct().subquery())
+
+
+@functools.lru_cache(maxsize=64)
+def _count_upto_statement(principals: int) -> Select[Any]:
+    """Built once per number of principals: the distinct tasks behind them, or NULL when their index
+    entries exceed the cap. The entries are counted no further than the cap (no sort, nothing read
+    twice); the de-duplication (a task offered to me and to my group counts once) costs a temporary
+    B-tree, so it runs only when it can matter — two or more of the principals have entries — and
+    the count is within the cap: SQLite evaluates a CASE branch's subquery only when it is taken."""
+    capped = _ENTRIES.limit(bindparam("b_cap", type_=Integer)).subquery()
+    entries = select(func.count()).select_from(capped).scalar_subquery()
+    distinct = select(func.count(capped.c.task_id.distinct())).scalar_subquery()
+    has_entries: list[ColumnElement[Any]] = [
+        case((exists().where(TASK_ACCESS.c.principal == bindparam(f"b_p{i}"),
+                             TASK_ACCESS.c.state == bindparam("b_state")), 1), else_=0)
+        for i in range(principals)
+    ]
+    counted = select(entries.label("entries"),
+                     functools.reduce(lambda a, b: a + b, has_entries).label("owners")).subquery()
+    return select(case(
+        (counted.c.entries > bindparam("b_over", type_=Integer), null()),
+        (counted.c.owners <= 1, counted.c.entries),
+        else_=distinct,
+    )).select_from(counted)
 
 
 def visible_instances(user: User) -> Select[tuple[Instance]]:

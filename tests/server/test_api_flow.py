@@ -141,6 +141,60 @@ def test_cancel_is_for_admins_and_closes_open_tasks(api: Any) -> None:
     assert api.call("POST", f"/api/v1/instances/{iid}/cancel", ADMIN).status_code == 409
 
 
+def test_task_list_count_takes_each_way_and_every_way_agrees_with_the_exact_count(
+    api: Any, monkeypatch: Any
+) -> None:
+    """The capped count has three ways (over the cap; entries behind one principal only, counted
+    without de-duplicating; entries behind several, de-duplicated): each answers what ?count=exact
+    does, and each is one statement."""
+    from sqlalchemy import event
+
+    from server import access
+    from server.db import db
+
+    _setup(api)
+    api.user("both@test.example", groups=("clerks", "managers", "idle"))
+    for i in range(3):
+        assert api.start("expense_claim", CLERK, business_key=f"B{i}").status_code == 201
+
+    def count(email: str) -> tuple[str | None, str]:
+        capped = api.call("GET", "/api/v1/tasks?limit=1", email)
+        exact = api.call("GET", "/api/v1/tasks?limit=1&count=exact", email)
+        return capped.headers.get("X-Total-Count"), exact.headers["X-Total-Count"]
+
+    # One principal with entries (g:clerks; u:both, g:idle and g:managers have none): no de-duplication.
+    assert count("both@test.example") == ("3", "3")
+    # Several principals with entries, no task behind two of them: the distinct count is their sum.
+    moved = api.start("expense_claim", CLERK, business_key="B3").get_json()["open_tasks"][0]
+    assert api.complete(moved["id"], CLERK, {"amount": 5, "purpose": "x"}).status_code == 200
+    assert count("both@test.example") == ("4", "4")  # 3 under g:clerks, 1 under g:managers
+    # A task behind two principals of one user counts once: the starter has an entry for each task of
+    # their cases, so CLERK reaches the four "enter" tasks twice (u:clerk, g:clerks) and "approve" once.
+    assert api.start("expense_claim", CLERK, business_key="B4").status_code == 201
+    assert count(CLERK) == ("5", "5")
+    assert count(CLERK2) == ("4", "4")
+    # Exactly at the cap: still exact; over it: left out (?count=exact still counts).
+    monkeypatch.setattr(access, "TASK_COUNT_CAP", 4)
+    assert count(CLERK2) == ("4", "4")
+    assert count(CLERK) == (None, "5")  # 9 entries
+    assert count("both@test.example") == (None, "5")  # 5 entries, behind two groups
+
+    statements: list[str] = []
+    with api.app.app_context():
+        engine = db.engine
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "task_access" in statement and "count" in statement.lower():
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert api.call("GET", "/api/v1/tasks?limit=1", CLERK).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 1
+
+
 def test_start_with_unknown_process_or_bad_body(api: Any) -> None:
     _setup(api)
     assert api.start("nope", CLERK).status_code == 404
