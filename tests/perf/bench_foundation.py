@@ -57,6 +57,7 @@ def parse_args() -> argparse.Namespace:
                    help="gunicorn worker class: sync (the README's scale-out command; default) or gthread "
                         "(4 threads per process, as `make run` starts it)")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    p.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     p.add_argument("--profile", action="store_true", help="also profile completions in process (cProfile)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (database, logs)")
     return p.parse_args()
@@ -106,7 +107,7 @@ def benchmark(args: argparse.Namespace, baton: Baton, report: Report) -> None:
         baton.user(email, ("participant",), (GROUP,))
     baton.user(LIST_ONE, ("participant",), (group_name(7),))
     baton.user(LIST_ALL, ("participant",), (SHARED_GROUP,))
-    baton.start_web(args.web_workers, worker_class=args.server)
+    baton.start_web(args.web_workers, threads=args.threads, worker_class=args.server)
     command = " ".join(shlex.quote(c) for c in baton.server_cmd)
     log("web server: " + command)
     report.notes += [
