@@ -227,13 +227,15 @@ def offered_count(user: User) -> int:
 def _count_visible(principals: list[str], state: str, exact: bool) -> int | None:
     """Distinct tasks behind these principals; None when there are more index entries than the cap."""
     conn = db.session.connection()
-    if not exact:
-        params: dict[str, Any] = {f"b_p{i}": principal for i, principal in enumerate(principals)}
-        params.update(b_principals=principals, b_state=state, b_cap=TASK_COUNT_CAP + 1,
-                      b_over=TASK_COUNT_CAP)
-        found = conn.execute(_count_upto_statement(len(principals)), params).scalar()
-        return None if found is None else int(found)
-    return int(conn.execute(_COUNT_DISTINCT, {"b_principals": principals, "b_state": state}).scalar() or 0)
+    params: dict[str, Any] = {"b_principals": principals, "b_state": state, "b_cap": TASK_COUNT_CAP + 1}
+    if exact:
+        return int(conn.execute(_COUNT_DISTINCT, params).scalar() or 0)
+    if conn.dialect.name != "sqlite":  # (PostgreSQL de-duplicates a thousand entries cheaply: one pass)
+        entries, tasks = conn.execute(_COUNT_UPTO, params).one()
+        return None if entries > TASK_COUNT_CAP else int(tasks)
+    params.update({f"b_p{i}": principal for i, principal in enumerate(principals)}, b_over=TASK_COUNT_CAP)
+    found = conn.execute(_count_upto_statement(len(principals)), params).scalar()
+    return None if found is None else int(found)
 
 
 _ENTRIES = select(TASK_ACCESS.c.task_id).where(
@@ -241,18 +243,21 @@ _ENTRIES = select(TASK_ACCESS.c.task_id).where(
     TASK_ACCESS.c.state == bindparam("b_state"),
 )
 _COUNT_DISTINCT = select(func.count()).select_from(_ENTRIES.distinct().subquery())
+_CAPPED = _ENTRIES.limit(bindparam("b_cap", type_=Integer)).subquery()
+_COUNT_UPTO = select(func.count(), func.count(_CAPPED.c.task_id.distinct()))
+"""Entries up to the cap, and the distinct tasks among them (all of them when under the cap)."""
 
 
 @functools.lru_cache(maxsize=64)
 def _count_upto_statement(principals: int) -> Select[Any]:
-    """Built once per number of principals: the distinct tasks behind them, or NULL when their index
-    entries exceed the cap. The entries are counted no further than the cap (no sort, nothing read
-    twice); the de-duplication (a task offered to me and to my group counts once) costs a temporary
-    B-tree, so it runs only when it can matter — two or more of the principals have entries — and
-    the count is within the cap: SQLite evaluates a CASE branch's subquery only when it is taken."""
-    capped = _ENTRIES.limit(bindparam("b_cap", type_=Integer)).subquery()
-    entries = select(func.count()).select_from(capped).scalar_subquery()
-    distinct = select(func.count(capped.c.task_id.distinct())).scalar_subquery()
+    """`_COUNT_UPTO` for SQLite, built once per number of principals: the distinct tasks behind them,
+    or NULL when their index entries exceed the cap. The entries are counted no further than the
+    cap; SQLite de-duplicates with a temporary B-tree (~0.5 us an entry, five times the count), so
+    that runs only when it can matter — two or more of the principals have entries — and the count
+    is within the cap: SQLite evaluates a CASE branch's subquery only when it is taken. (On
+    PostgreSQL this statement was slower than `_COUNT_UPTO` for a queue under the cap.)"""
+    entries = select(func.count()).select_from(_CAPPED).scalar_subquery()
+    distinct = select(func.count(_CAPPED.c.task_id.distinct())).scalar_subquery()
     has_entries: list[ColumnElement[Any]] = [
         case((exists().where(TASK_ACCESS.c.principal == bindparam(f"b_p{i}"),
                              TASK_ACCESS.c.state == bindparam("b_state")), 1), else_=0)

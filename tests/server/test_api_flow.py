@@ -144,9 +144,9 @@ def test_cancel_is_for_admins_and_closes_open_tasks(api: Any) -> None:
 def test_task_list_count_takes_each_way_and_every_way_agrees_with_the_exact_count(
     api: Any, monkeypatch: Any
 ) -> None:
-    """The capped count has three ways (over the cap; entries behind one principal only, counted
-    without de-duplicating; entries behind several, de-duplicated): each answers what ?count=exact
-    does, and each is one statement."""
+    """The capped count has three ways on SQLite (over the cap; entries behind one principal only,
+    counted without de-duplicating; entries behind several, de-duplicated) and one on PostgreSQL:
+    each answers what ?count=exact does, and each is one statement."""
     from sqlalchemy import event
 
     from server import access
