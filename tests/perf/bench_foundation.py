@@ -55,7 +55,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--list-requests", type=int, default=200, help="timed task-list requests per user")
     p.add_argument("--server", choices=("sync", "gthread"), default="sync",
                    help="gunicorn worker class: sync (the README's scale-out command; default) or gthread "
-                        "(4 threads per process, as `make run` starts it)")
+                        "(--threads per process; `make run` starts it with 4)")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     p.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     p.add_argument("--profile", action="store_true", help="also profile completions in process (cProfile)")
