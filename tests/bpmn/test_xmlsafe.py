@@ -68,3 +68,47 @@ def test_a_file_that_is_neither_bpmn_nor_dmn_is_a_problem() -> None:
     [(file, line, _, message)] = problems_of({"pom.xml": b"<project/>"})
     assert (file, line) == ("pom.xml", 1)
     assert "not a BPMN or DMN file" in message
+
+
+def test_nothing_a_model_points_at_is_fetched() -> None:
+    """No network: a schema location, an XInclude and an import that name a (real, local) HTTP
+    server make it receive no request, and the model still deploys."""
+    import http.server
+    import threading
+
+    asked: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<x/>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    model = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xi="http://www.w3.org/2001/XInclude"
+    xsi:schemaLocation="http://www.omg.org/spec/BPMN/20100524/MODEL {base}/BPMN20.xsd"
+    id="Defs_net" targetNamespace="http://baton.test/net">
+  <bpmn:import importType="http://www.w3.org/2001/XMLSchema" location="{base}/types.xsd"
+      namespace="http://baton.test/types"/>
+  <bpmn:process id="net" isExecutable="true">
+    <bpmn:documentation><xi:include href="{base}/doc.xml" parse="text"/></bpmn:documentation>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f1</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+    try:
+        bundle = parse_bundle({"net.bpmn": model})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [p.id for p in bundle.processes] == ["net"]
+    assert asked == []

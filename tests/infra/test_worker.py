@@ -122,3 +122,18 @@ def test_worker_command_says_plainly_when_redis_is_unreachable(tmp_path: Path) -
     assert out.returncode == 1
     assert "cannot reach Redis at redis://127.0.0.1:1/0" in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
+
+
+def test_worker_command_with_burst_runs_what_is_queued_then_leaves(
+    tmp_path: Path, redis_url: str, redis_client: redis.Redis[bytes]
+) -> None:
+    (tmp_path / "worker_app.py").write_text(APP_MODULE.format(url=redis_url, instance=str(tmp_path)))
+    app = bare_app(tmp_path, redis_url)
+    jobs = [get_queue(app).enqueue("operator.mul", n, 7) for n in (1, 2, 3)]
+    out = subprocess.run([sys.executable, "-m", "flask", "--app", "worker_app", "worker", "--burst"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert [job.return_value(refresh=True) for job in jobs] == [7, 14, 21]
+    assert "Traceback" not in out.stderr + out.stdout
+    assert rq.Worker.all(connection=redis_client) == []
